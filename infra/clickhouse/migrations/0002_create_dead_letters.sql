@@ -1,0 +1,13 @@
+-- Records that could not become events, with everything needed to fix and replay them.
+CREATE TABLE IF NOT EXISTS abm.dead_letters
+(
+    topic LowCardinality(String),
+    partition UInt32,
+    offset UInt64,
+    payload String COMMENT 'the original record bytes, unchanged',
+    error String,
+    received_at DateTime64(3, 'UTC')
+)
+ENGINE = ReplacingMergeTree(received_at)
+ORDER BY (topic, partition, offset)
+SETTINGS non_replicated_deduplication_window = 1000;

@@ -1,0 +1,6 @@
+"""Event and reference models: the contract with publishers and loaders."""
+
+from schemas.events import EVENT_MODELS, AdClick, EmailOpen, Event, WebVisit
+from schemas.reference import Account, Contact
+
+__all__ = ["EVENT_MODELS", "Account", "AdClick", "Contact", "EmailOpen", "Event", "WebVisit"]

@@ -1,0 +1,59 @@
+"""Reference data loaded by ops: target accounts and known contacts (CSV rows)."""
+
+from __future__ import annotations
+
+from ipaddress import ip_network
+from typing import Annotated, ClassVar
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+from schemas.events import Email
+
+
+def _split(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(";") if part.strip()]
+    return value
+
+
+def _domain(value: str) -> str:
+    value = value.strip().lower().rstrip(".")
+    if value.startswith("www."):
+        value = value[4:]
+    if "." not in value or "@" in value or "/" in value or " " in value:
+        raise ValueError(f"{value!r} is not a domain name")
+    return value.encode("idna").decode("ascii") if not value.isascii() else value
+
+
+def _cidr(value: str) -> str:
+    try:
+        return str(ip_network(value.strip(), strict=False))
+    except ValueError:
+        raise ValueError(f"{value!r} is not a CIDR range") from None
+
+
+Domain = Annotated[str, AfterValidator(_domain)]
+Cidr = Annotated[str, AfterValidator(_cidr)]
+
+
+class Account(BaseModel):
+    """One target company. ``domains`` and ``ip_ranges`` are ';'-separated in CSV."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, str_strip_whitespace=True)
+    schema_ver: ClassVar[str] = "account/1-0-0"
+
+    account_id: Annotated[str, Field(min_length=1, max_length=256)]
+    name: Annotated[str, Field(min_length=1)]
+    domains: Annotated[list[Domain], BeforeValidator(_split)] = Field(default_factory=list)
+    ip_ranges: Annotated[list[Cidr], BeforeValidator(_split)] = Field(default_factory=list)
+    tier: str = Field("", description="Target tier, e.g. 1, 2, 3.")
+
+
+class Contact(BaseModel):
+    """A known person at an account."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, str_strip_whitespace=True)
+    schema_ver: ClassVar[str] = "contact/1-0-0"
+
+    email: Email
+    account_id: Annotated[str, Field(min_length=1, max_length=256)]

@@ -1,0 +1,267 @@
+"""``pulse``: one console script, a subcommand per job. Options mirror PULSE_* settings."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from services import logs
+from services.warehouse import CLICKHOUSE_DIR
+from streams.settings import Settings
+
+QUERIES = CLICKHOUSE_DIR / "queries"
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    from services.local_kafka import LocalKafka, is_local
+    from services.owner import open_warehouse
+    from services.topics_admin import ensure_topics
+    from services.warehouse import DirectWarehouse, migrate
+
+    s = _settings()
+    if is_local(s.kafka_bootstrap):
+        started = LocalKafka(s).start()
+        print(f"kafka     {'started' if started else 'already running'} on {s.kafka_bootstrap}")
+    else:
+        print(f"kafka     remote broker {s.kafka_bootstrap}: nothing started")
+    created = ensure_topics(s)
+    print(f"topics    {'created ' + ', '.join(created) if created else 'all present'}")
+    wh = open_warehouse(s)
+    if isinstance(wh, DirectWarehouse):
+        applied = migrate(wh.writer)
+        wh.close()
+        print(f"warehouse {s.masked()['clickhouse_dsn']}: "
+              f"{len(applied)} migration(s) applied" if applied else
+              f"warehouse {s.masked()['clickhouse_dsn']}: up to date")
+    else:
+        print("warehouse owned by the running pipeline (migrated at its start)")
+    return 0
+
+
+def cmd_down(args: argparse.Namespace) -> int:
+    from services.local_kafka import LocalKafka
+
+    stopped = LocalKafka(_settings()).stop()
+    print("kafka     stopped" if stopped else "kafka     was not running (started by pulse)")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from services.local_kafka import LocalKafka, is_local, port_open, port_of
+    from services.owner import open_warehouse, running_owner
+    from services.topics_admin import topic_partitions
+
+    s = _settings()
+    ok = True
+    if is_local(s.kafka_bootstrap):
+        broker = LocalKafka(s)
+        pid = broker.pid
+        up = port_open(port_of(s.kafka_bootstrap))
+        print(f"kafka     {s.kafka_bootstrap}: "
+              + (f"running (pid {pid})" if pid and up else "listening (not started by pulse)"
+                 if up else "stopped"))
+        ok = up
+    else:
+        print(f"kafka     remote broker {s.kafka_bootstrap}")
+    if ok:
+        try:
+            parts = topic_partitions(s)
+            print("topics    " + ", ".join(f"{t}({n})" for t, n in parts.items()))
+        except Exception as err:
+            print(f"topics    unavailable: {err}")
+            ok = False
+    owner = running_owner(s)
+    print(f"pipeline  {'running' if owner else 'not running'}")
+    try:
+        wh = open_warehouse(s)
+        r = wh.query("SELECT count() FROM abm.schema_migrations FINAL")
+        print(f"warehouse {s.masked()['clickhouse_dsn']}: {r.rows[0][0]} migration(s) applied")
+    except Exception as err:
+        print(f"warehouse {s.masked()['clickhouse_dsn']}: not ready ({_first_line(err)})")
+        ok = False
+    return 0 if ok else 1
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from services.owner import running_owner
+    from services.warehouse import DirectWarehouse, migrate
+
+    s = _settings()
+    if s.embedded and running_owner(s):
+        print("the running pipeline owns the warehouse and migrated it at start")
+        return 0
+    wh = DirectWarehouse(s)
+    applied = migrate(wh.writer)
+    wh.close()
+    print("\n".join(applied) if applied else "up to date")
+    return 0
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    from services import reference_loader as rl
+    from services.owner import open_warehouse
+    from services.warehouse import DirectWarehouse, migrate
+
+    s = _settings()
+    wh = open_warehouse(s)
+    if isinstance(wh, DirectWarehouse):
+        migrate(wh.writer)
+    loader = rl.load_accounts if args.kind == "accounts" else rl.load_contacts
+    n = loader(wh, Path(args.file))
+    print(f"loaded {n} {args.kind} from {args.file}")
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from services.publisher import publish, read_lines
+    from services.topics_admin import ensure_topics
+
+    s = _settings()
+    ensure_topics(s)
+    report = publish(s, read_lines(Path(args.file)), progress=sys.stderr.isatty())
+    total = sum(report.published.values())
+    detail = ", ".join(f"{t}: {n}" for t, n in sorted(report.published.items()))
+    print(f"published {total} event(s) ({detail or 'none'})")
+    if report.rejected:
+        print(f"{len(report.rejected)} line(s) not published (no routable type):", file=sys.stderr)
+        for line in report.rejected[:20]:
+            print(f"  {line}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from services.runner import run_pipeline
+
+    result = run_pipeline(_settings(), drain=args.drain)
+    st = result.stats
+    print(f"processed {st.consumed} record(s) in {result.seconds:.1f}s: {st.landed} landed, "
+          f"{st.duplicates} duplicate(s) skipped, {st.dead_lettered} dead-lettered")
+    return 0
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from services import render
+    from services.owner import open_warehouse
+
+    sql = args.sql if args.sql != "-" else sys.stdin.read()
+    result = open_warehouse(_settings()).query(sql, readonly=True)
+    fmt = {"table": render.table, "csv": render.as_csv, "json": render.as_json}[args.format]
+    print(fmt(result.columns, result.rows))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from services import render
+    from services.local_kafka import LocalKafka, is_local
+    from services.owner import running_owner
+    from services.publisher import publish
+    from services.reference_loader import insert_accounts, insert_contacts
+    from services.runner import run_pipeline
+    from services.sample import build_sample
+    from services.topics_admin import ensure_topics
+    from services.warehouse import DirectWarehouse, migrate
+
+    s = _settings()
+    t0 = time.monotonic()
+    if s.embedded and running_owner(s):
+        print("a pipeline is running on this PULSE_HOME; stop it (Ctrl-C) and run the demo again",
+              file=sys.stderr)
+        return 2
+    broker = LocalKafka(s) if is_local(s.kafka_bootstrap) else None
+    started = broker.start() if broker else False
+    print(f"1/5 stack     kafka on {s.kafka_bootstrap} ({'started' if started else 'running'}), "
+          f"warehouse {s.masked()['clickhouse_dsn']}")
+    try:
+        ensure_topics(s)
+        sample = build_sample(days=args.days, seed=args.seed)
+        wh = DirectWarehouse(s)
+        migrate(wh.writer)
+        insert_accounts(wh, sample.accounts)
+        insert_contacts(wh, sample.contacts)
+        wh.close()
+        print(f"2/5 reference {len(sample.accounts)} accounts, {len(sample.contacts)} contacts")
+        report = publish(s, sample.lines)
+        print(f"3/5 publish   {sum(report.published.values())} records over {args.days} days "
+              f"(incl. resent duplicates and broken records)")
+        result = run_pipeline(s, drain=True)
+        st = result.stats
+        print(f"4/5 pipeline  {st.consumed} records in {result.seconds:.1f}s: {st.landed} landed, "
+              f"{st.duplicates} duplicates skipped, {st.dead_lettered} dead-lettered")
+        wh = DirectWarehouse(s)
+        top = wh.query((QUERIES / "top_accounts.sql").read_text())
+        match = wh.query((QUERIES / "match_summary.sql").read_text())
+        dead = wh.query("SELECT error, count() AS n FROM abm.dead_letters FINAL "
+                        "GROUP BY error ORDER BY n DESC")
+        wh.close()
+    finally:
+        if started and broker is not None:
+            broker.stop()
+    print("5/5 result\n\nMost engaged accounts")
+    print(render.table(top.columns, top.rows))
+    print("\nAttribution by channel")
+    print(render.table(match.columns, match.rows))
+    print("\nDead letters")
+    print(render.table(dead.columns, dead.rows))
+    print(f"\ndone in {time.monotonic() - t0:.1f}s. Explore: .venv/bin/pulse query "
+          "\"SELECT * FROM abm.account_engagement_daily ORDER BY score DESC LIMIT 10\"")
+    return 0
+
+
+def _first_line(err: BaseException) -> str:
+    return (str(err).strip().splitlines() or [type(err).__name__])[0]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="pulse", description="AccountPulse: ABM engagement tracking")
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("up", help="start the local broker, create topics, migrate").set_defaults(
+        fn=cmd_up)
+    sub.add_parser("down", help="stop the local broker").set_defaults(fn=cmd_down)
+    sub.add_parser("status", help="broker, topics, pipeline, warehouse").set_defaults(
+        fn=cmd_status)
+    sub.add_parser("migrate", help="apply ClickHouse migrations").set_defaults(fn=cmd_migrate)
+    for kind in ("accounts", "contacts"):
+        k = sub.add_parser(kind, help=f"{kind} reference data")
+        ks = k.add_subparsers(dest="action", required=True)
+        load = ks.add_parser("load", help=f"load {kind} from a CSV file")
+        load.add_argument("file")
+        load.set_defaults(fn=cmd_load, kind=kind)
+    pub = sub.add_parser("publish", help="publish a JSONL file of events by type")
+    pub.add_argument("file")
+    pub.set_defaults(fn=cmd_publish)
+    run = sub.add_parser("run", help="run the pipeline")
+    run.add_argument("--drain", action="store_true",
+                     help="exit once everything published so far has landed")
+    run.set_defaults(fn=cmd_run)
+    q = sub.add_parser("query", help="run read-only SQL ('-' reads it from stdin)")
+    q.add_argument("sql")
+    q.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    q.set_defaults(fn=cmd_query)
+    d = sub.add_parser("demo", help="the whole job on a generated sample, end to end")
+    d.add_argument("--days", type=int, default=3)
+    d.add_argument("--seed", type=int, default=7)
+    d.set_defaults(fn=cmd_demo)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logs.configure(_settings().log_level)
+    try:
+        return int(args.fn(args))
+    except KeyboardInterrupt:
+        return 130
+    except Exception as err:
+        print(f"pulse {args.command}: {_first_line(err)}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""``pulse run``: the pipeline worker, owner of the embedded warehouse while it runs."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+
+import faust
+from kafka import KafkaConsumer, TopicPartition
+
+from services.owner import OwnerServer
+from services.topics_admin import ensure_topics
+from services.warehouse import ENGINE_LOCK, DirectWarehouse, migrate
+from streams.agents import PipelineStats, register_pipeline
+from streams.app import create_app
+from streams.attribution.domains import shipped_free_mail_domains
+from streams.reference import ReferenceData
+from streams.settings import Settings
+from streams.sinks.clickhouse import ClickHouseSink
+from streams.topics import INPUT_TOPICS
+
+log = logging.getLogger("pulse.run")
+
+
+@dataclass(frozen=True)
+class RunResult:
+    stats: PipelineStats
+    seconds: float
+
+
+def free_mail(settings: Settings) -> frozenset[str]:
+    extra = {d.strip().lower() for d in settings.free_mail_extra.split(";") if d.strip()}
+    return shipped_free_mail_domains() | extra
+
+
+def backlog_targets(settings: Settings) -> dict[tuple[str, int], int]:
+    """Per input partition, the offset the group must reach to have seen everything
+    published so far, leaving out what the group had already committed."""
+    topics = [settings.topic(t) for t in INPUT_TOPICS]
+    # Reads the group's committed offsets without joining the group.
+    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, client_id="pulse-drain",
+                             group_id=settings.app_id, enable_auto_commit=False)
+    try:
+        tps = [TopicPartition(t, p) for t in topics
+               for p in sorted(consumer.partitions_for_topic(t) or ())]
+        ends = consumer.end_offsets(tps)
+        return {(tp.topic, tp.partition): end for tp, end in ends.items()
+                if end > (consumer.committed(tp) or 0)}
+    finally:
+        consumer.close()
+
+
+def run_pipeline(settings: Settings, drain: bool = False) -> RunResult:
+    """Run until stopped (SIGTERM/SIGINT), or with ``drain`` until the backlog has landed."""
+    started = time.monotonic()
+    ensure_topics(settings)
+    warehouse = DirectWarehouse(settings)
+    migrate(warehouse.writer)
+    sink = ClickHouseSink(warehouse.writer, ENGINE_LOCK)
+    reference = ReferenceData(free_mail(settings))
+    reference.refresh(warehouse.writer, ENGINE_LOCK)
+    owner = OwnerServer(warehouse, settings) if settings.embedded else None
+    app = create_app(settings)
+    stats = register_pipeline(app, settings, sink, reference)
+    worker = faust.Worker(app, loglevel=settings.log_level.lower(), quiet=True,
+                          redirect_stdouts=False, override_logging=False)
+    worker.spinner = None  # its terminal escapes would garble CLI output
+    if drain:
+        targets = backlog_targets(settings)
+
+        @app.timer(0.25)
+        async def stop_when_drained() -> None:
+            if all(stats.positions.get(tp, 0) >= end for tp, end in targets.items()):
+                log.info("backlog drained", extra={"partitions": len(targets)})
+                asyncio.ensure_future(worker.stop())
+
+    log.info("pipeline starting", extra={"settings": settings.masked()})
+    if owner is not None:
+        owner.start()
+    exit_code: object = 0
+    try:
+        worker.execute_from_commandline()
+    except SystemExit as exit_:
+        exit_code = exit_.code
+    finally:
+        if owner is not None:
+            owner.stop()
+        warehouse.close()
+    if exit_code not in (0, None):
+        raise RuntimeError(f"the pipeline worker stopped with an error (exit code {exit_code})")
+    return RunResult(stats, time.monotonic() - started)

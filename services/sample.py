@@ -1,0 +1,145 @@
+"""A realistic, seeded sample: target accounts, contacts and a few days of mixed traffic.
+
+Used by ``pulse demo`` and by tests. Traffic includes what real feeds carry: anonymous
+visitors on office networks (IPv4, IPv6 and IPv4-mapped), identified visitors, email
+opens from contacts and from free-mail addresses, ad clicks from home ISPs, resent
+duplicates and a few broken records.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from ipaddress import IPv4Network, IPv6Network
+
+from schemas.reference import Account, Contact
+
+COMPANIES = [
+    ("acme", "Acme Corporation", "acme.com", "1"),
+    ("initech", "Initech Ltd", "initech.co.uk", "1"),
+    ("globex", "Globex Inc", "globex.com", "1"),
+    ("umbrella", "Umbrella Corp", "umbrella-corp.com", "2"),
+    ("hooli", "Hooli", "hooli.com", "1"),
+    ("soylent", "Soylent Foods", "soylent.com", "3"),
+    ("stark", "Stark Industries", "starkindustries.com", "1"),
+    ("wayne", "Wayne Enterprises", "wayne-ent.com", "2"),
+    ("tyrell", "Tyrell Corporation", "tyrell.com", "2"),
+    ("cyberdyne", "Cyberdyne Systems", "cyberdyne.com", "3"),
+    ("kalev", "Kalev AS", "kalev.ee", "2"),
+    ("tark", "Tark Tarkvara OÜ", "tark.ee", "3"),
+    ("nakatomi", "Nakatomi Trading", "nakatomi.co.jp", "2"),
+    ("vandelay", "Vandelay Industries", "vandelay.com", "3"),
+    ("wonka", "Wonka GmbH", "wonka.de", "2"),
+    ("oscorp", "Oscorp", "oscorp.com", "3"),
+    ("massive", "Massive Dynamic", "massivedynamic.com", "1"),
+    ("aperture", "Aperture Science", "aperturescience.com", "2"),
+    ("blueshift", "Blue Shift S.A.", "blueshift.fr", "3"),
+    ("pied", "Pied Piper", "piedpiper.com", "2"),
+]
+FIRST = ["anna", "ben", "carla", "dmitri", "eva", "farid", "grete", "hiro", "ines", "jaan",
+         "kadri", "liam", "maria", "nils", "olga", "priya", "rasmus", "sofia", "tom", "uma"]
+PAGES = ["/", "/blog/abm-guide", "/blog/intent-data", "/product", "/product/integrations",
+         "/docs/quickstart", "/careers", "/pricing", "/demo", "/customers"]
+FREE_MAIL = ["gmail.com", "outlook.com", "yahoo.com", "proton.me"]
+UAS = ["Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 Safari/605.1.15",
+       "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36"]
+
+
+@dataclass
+class Sample:
+    accounts: list[Account]
+    contacts: list[Contact]
+    lines: list[bytes] = field(default_factory=list)  # JSONL records, as publishers send
+
+
+def _office_v4(i: int) -> IPv4Network:
+    return IPv4Network(f"198.18.{i * 4}.0/22")
+
+
+def _office_v6(i: int) -> IPv6Network:
+    return IPv6Network(f"2001:db8:{i + 1:x}::/48")
+
+
+def build_sample(days: int = 3, seed: int = 7, now: datetime | None = None,
+                 scale: float = 1.0) -> Sample:
+    rng = random.Random(seed)
+    now = (now or datetime.now(UTC)).replace(microsecond=0)
+    accounts, contacts = [], []
+    for i, (aid, name, domain, tier) in enumerate(COMPANIES):
+        ranges = [str(_office_v4(i)), str(_office_v6(i))]
+        accounts.append(Account(account_id=aid, name=name, domains=[domain],
+                                ip_ranges=ranges, tier=tier))
+        for first in rng.sample(FIRST, rng.randint(3, 8)):
+            contacts.append(Contact(email=f"{first}@{domain}", account_id=aid))
+    # A subsidiary whose /26 sits inside its parent's /22: the most specific range wins.
+    accounts.append(Account(account_id="acme-eu", name="Acme Europe", domains=["acme.eu"],
+                            ip_ranges=["198.18.1.0/26"], tier="2"))
+    sample = Sample(accounts, contacts)
+    by_account: dict[str, list[Contact]] = {}
+    for c in contacts:
+        by_account.setdefault(c.account_id, []).append(c)
+
+    def ts(day: int) -> str:
+        moment = now - timedelta(days=day, seconds=rng.randint(0, 86399))
+        return moment.isoformat().replace("+00:00", "Z")
+
+    seq = 0
+
+    def emit(event: dict[str, object]) -> None:
+        nonlocal seq
+        seq += 1
+        event = {"event_id": f"demo-{seed}-{seq:06d}", **event}
+        sample.lines.append(json.dumps(event).encode())
+
+    heat = {a.account_id: rng.choice([1, 1, 2, 3, 6]) for a in accounts}
+    for i, (aid, _name, domain, _tier) in enumerate(COMPANIES):
+        office4, office6 = _office_v4(i), _office_v6(i)
+        for day in range(days):
+            for _ in range(int(heat[aid] * rng.randint(4, 12) * scale)):
+                ip = (str(office6[rng.randint(1, 5000)]) if rng.random() < 0.2
+                      else str(office4[rng.randint(1, 1000)]))
+                if rng.random() < 0.05:
+                    ip = f"::ffff:{office4[rng.randint(1, 1000)]}"
+                visit: dict[str, object] = {
+                    "type": "web_visit", "ts": ts(day), "ip": ip,
+                    "url": f"https://accountpulse.example{rng.choice(PAGES)}",
+                    "user_agent": rng.choice(UAS),
+                    "anonymous_id": f"anon-{aid}-{rng.randint(1, 12)}",
+                }
+                if rng.random() < 0.15:
+                    visit["email"] = rng.choice(by_account[aid]).email
+                emit(visit)
+            for _ in range(int(heat[aid] * rng.randint(1, 5) * scale)):
+                emit({"type": "email_open", "ts": ts(day),
+                      "email": rng.choice(by_account[aid]).email,
+                      "campaign_id": rng.choice(["q4-launch", "webinar-nov", "case-study"])})
+            for _ in range(int(heat[aid] * rng.randint(0, 3) * scale)):
+                emit({"type": "ad_click", "ts": ts(day), "ip": str(office4[rng.randint(1, 1000)]),
+                      "campaign_id": "li-abm-q4", "platform": "linkedin",
+                      "url": "https://accountpulse.example/demo"})
+    # Noise: home ISPs, free mail, a look-alike domain; none of it may attribute.
+    for day in range(days):
+        for _ in range(int(40 * scale)):
+            emit({"type": "web_visit", "ts": ts(day),
+                  "ip": f"203.0.113.{rng.randint(1, 254)}",
+                  "url": f"https://accountpulse.example{rng.choice(PAGES)}",
+                  "user_agent": rng.choice(UAS), "anonymous_id": f"anon-home-{rng.randint(1, 99)}"})
+        for _ in range(int(10 * scale)):
+            emit({"type": "email_open", "ts": ts(day),
+                  "email": f"{rng.choice(FIRST)}{rng.randint(1, 99)}@{rng.choice(FREE_MAIL)}",
+                  "campaign_id": "q4-launch"})
+        emit({"type": "email_open", "ts": ts(day), "email": "eve@notacme.com",
+              "campaign_id": "q4-launch"})
+    # Resent duplicates (same event_id) and broken records a real feed carries.
+    sample.lines.extend(rng.sample(sample.lines, max(1, len(sample.lines) // 50)))
+    sample.lines.extend([
+        b'{"type": "web_visit", "ts": "2026-11-02T09:30:00Z", "ip": "10.0.0.300",'
+        b' "url": "https://accountpulse.example/", "user_agent": "x"}',
+        b'{"type": "email_open", "ts": "yesterday", "email": "anna@acme.com",'
+        b' "campaign_id": "q4-launch"}',
+        b'{"type": "ad_click", "ts": "2026-11-02T09:30:00Z", "campaign_id": "li-abm-q4"}',
+    ])
+    rng.shuffle(sample.lines)
+    return sample

@@ -1,0 +1,45 @@
+"""Create the declared topics on any broker (local or remote); idempotent."""
+
+from __future__ import annotations
+
+from kafka import KafkaAdminClient
+from kafka.admin import NewTopic
+from kafka.errors import TopicAlreadyExistsError
+
+from streams.settings import Settings
+from streams.topics import TOPICS
+
+
+def ensure_topics(settings: Settings) -> list[str]:
+    """Create missing topics; returns the names created."""
+    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap,
+                             client_id="pulse-admin", request_timeout_ms=15000)
+    try:
+        existing = set(admin.list_topics())
+        wanted = []
+        for spec in TOPICS:
+            name = settings.topic(spec.name)
+            if name in existing:
+                continue
+            configs = {"cleanup.policy": "compact"} if spec.compacted else {}
+            wanted.append(NewTopic(name, spec.partitions or settings.input_partitions,
+                                   settings.topic_replication,
+                                   topic_configs=configs))
+        if wanted:
+            try:
+                admin.create_topics(wanted, timeout_ms=15000)
+            except TopicAlreadyExistsError:
+                pass
+        return [t.name for t in wanted]
+    finally:
+        admin.close()
+
+
+def topic_partitions(settings: Settings) -> dict[str, int]:
+    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, client_id="pulse-admin")
+    try:
+        names = [settings.topic(s.name) for s in TOPICS]
+        return {t["topic"]: len(t["partitions"])
+                for t in admin.describe_topics(names) if not t.get("error_code")}
+    finally:
+        admin.close()

@@ -1,0 +1,109 @@
+"""The pipeline agent: a thin loop of take a batch, process (pure), land, then ack.
+
+Offsets are acked only after the batch is in ClickHouse and its dead letters are on
+their topic, so a crash anywhere before that replays the batch (the sink is idempotent)
+instead of losing it. A failing warehouse blocks the stream with backoff; it never
+turns into dead letters or skipped offsets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import faust
+from faust.types import EventT
+
+from streams.pipeline import BatchResult, RawRecord, dead_letter_message, process_batch
+from streams.reference import ReferenceData
+from streams.settings import Settings
+from streams.sinks.clickhouse import ClickHouseSink
+from streams.topics import DEAD_LETTERS, INPUT_TOPICS
+
+log = logging.getLogger("pulse.pipeline")
+
+
+@dataclass
+class PipelineStats:
+    consumed: int = 0
+    landed: int = 0
+    duplicates: int = 0
+    dead_lettered: int = 0
+    batches: int = 0
+    positions: dict[tuple[str, int], int] = field(default_factory=dict)  # next offset
+
+
+def register_pipeline(
+    app: faust.App, settings: Settings, sink: ClickHouseSink, reference: ReferenceData
+) -> PipelineStats:
+    stats = PipelineStats()
+    secret = settings.person_key_secret.get_secret_value().encode()
+    # One thread for every warehouse call, so the event loop (heartbeats) never blocks.
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pulse-sink")
+    inputs = app.topic(
+        *[settings.topic(name) for name in INPUT_TOPICS],
+        key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw",
+    )
+    dead_letters = app.topic(
+        settings.topic(DEAD_LETTERS), key_type=bytes, value_type=bytes,
+        key_serializer="raw", value_serializer="raw",
+    )
+
+    async def in_executor(fn, *args):  # type: ignore[no-untyped-def]
+        return await asyncio.get_running_loop().run_in_executor(executor, fn, *args)
+
+    async def land(result: BatchResult) -> None:
+        delay = 0.5
+        while True:
+            try:
+                summary = await in_executor(sink.write, result)
+                break
+            except Exception as err:  # warehouse down: wait, never drop or dead-letter
+                log.warning("warehouse write failed; retrying",
+                            extra={"error": str(err), "retry_in_s": delay})
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+        pending = []
+        for row in result.dead_letters:
+            key = f"{row[0]}:{row[1]}:{row[2]}".encode()
+            pending.append(await dead_letters.send(key=key, value=dead_letter_message(row)))
+        for fut in pending:
+            await fut
+        stats.landed += summary.events
+        stats.duplicates += summary.duplicates
+        stats.dead_lettered += len(result.dead_letters)
+
+    @app.agent(inputs, name="pipeline")
+    async def pipeline(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
+        async for events in stream.noack_take(settings.batch_size, within=settings.batch_seconds):
+            batch: list[EventT] = list(events)  # type: ignore[arg-type]
+            records = [
+                RawRecord(e.message.topic, e.message.partition, e.message.offset, e.message.value)
+                for e in batch
+            ]
+            started = time.perf_counter()
+            result = process_batch(records, reference.attributor, secret, settings.topic_prefix)
+            await land(result)
+            for event in batch:
+                await stream.ack(event)
+            for rec in records:
+                tp = (rec.topic, rec.partition)
+                stats.positions[tp] = max(stats.positions.get(tp, 0), rec.offset + 1)
+            stats.consumed += len(records)
+            stats.batches += 1
+            log.debug("batch landed", extra={"records": len(records),
+                                             "ms": round((time.perf_counter() - started) * 1e3)})
+            yield None
+
+    @app.timer(settings.reference_refresh_seconds)
+    async def refresh_reference() -> None:
+        try:
+            await in_executor(reference.refresh, sink.client, sink.lock)
+        except Exception as err:
+            log.warning("reference refresh failed", extra={"error": str(err)})
+
+    return stats

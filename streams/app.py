@@ -1,0 +1,25 @@
+"""Builds the Faust app and nothing else."""
+
+from __future__ import annotations
+
+import faust
+
+from streams.settings import Settings
+
+
+def create_app(settings: Settings) -> faust.App:
+    (settings.home_dir / "faust").mkdir(parents=True, exist_ok=True)
+    return faust.App(
+        settings.app_id,
+        broker=[f"kafka://{host}" for host in settings.kafka_bootstrap.split(",")],
+        datadir=str(settings.home_dir / "faust" / settings.app_id),
+        web_enabled=False,
+        topic_partitions=settings.input_partitions,
+        topic_allow_declare=False,  # `pulse up` creates topics with their own settings
+        topic_disable_leader=True,
+        consumer_auto_offset_reset="earliest",
+        broker_commit_interval=1.0,
+        producer_acks=-1,
+        stream_buffer_maxsize=max(4096, settings.batch_size * 2),
+        autodiscover=False,
+    )

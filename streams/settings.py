@@ -1,0 +1,71 @@
+"""One frozen settings object for every AccountPulse process (env prefix ``PULSE_``)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PULSE_", frozen=True, extra="ignore")
+
+    home: Path = Field(Path(".pulse"), description="Local state: broker data, chDB, run files.")
+    kafka_bootstrap: str = Field("127.0.0.1:9092", description="Kafka bootstrap servers.")
+    clickhouse_dsn: str = Field(
+        "",
+        description="clickhouse-connect DSN; empty means the embedded chDB under PULSE_HOME.",
+    )
+    topic_prefix: str = Field("", description="Prefix for every topic name (isolates test runs).")
+    input_partitions: int = Field(4, ge=1, description="Partitions of each input topic.")
+    topic_replication: int = Field(1, ge=1, description="Replication factor of created topics.")
+    app_id: str = Field("accountpulse", description="Faust app id, also the consumer group.")
+    batch_size: int = Field(2000, ge=1, description="Records per ClickHouse insert at most.")
+    batch_seconds: float = Field(0.5, gt=0, description="Flush a partial batch after this long.")
+    reference_refresh_seconds: float = Field(
+        2.0, gt=0, description="How often workers check for new accounts and contacts."
+    )
+    owner_port: int = Field(
+        0, ge=0, description="Loopback port of the running pipeline's warehouse endpoint (0: any)."
+    )
+    person_key_secret: SecretStr = Field(
+        SecretStr("accountpulse-dev-secret"),
+        description="Key of the HMAC that turns emails and visitor ids into person keys.",
+    )
+    free_mail_extra: str = Field(
+        "", description="Extra free-mail domains, ';'-separated, added to the shipped list."
+    )
+    log_level: str = Field("WARNING", description="Log level of AccountPulse and Faust.")
+
+    @cached_property
+    def home_dir(self) -> Path:
+        return self.home.expanduser().resolve()
+
+    @property
+    def dsn(self) -> str:
+        return self.clickhouse_dsn or f"chdb://{self.home_dir / 'clickhouse'}"
+
+    @property
+    def embedded(self) -> bool:
+        return self.dsn.startswith("chdb:")
+
+    def topic(self, name: str) -> str:
+        return f"{self.topic_prefix}{name}"
+
+    def masked(self) -> dict[str, object]:
+        """Settings as logged at start-up: secrets and DSN passwords masked."""
+        out = self.model_dump(mode="json")
+        out["person_key_secret"] = "***"
+        out["clickhouse_dsn"] = _mask_dsn(self.dsn)
+        return out
+
+
+def _mask_dsn(dsn: str) -> str:
+    if "@" not in dsn or "://" not in dsn:
+        return dsn
+    scheme, rest = dsn.split("://", 1)
+    creds, host = rest.rsplit("@", 1)
+    user = creds.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}"

@@ -1,0 +1,32 @@
+"""Every Kafka topic AccountPulse uses, declared once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str
+    partitions: int | None  # None: PULSE_INPUT_PARTITIONS
+    doc: str
+    compacted: bool = False
+
+
+TOPICS: tuple[TopicSpec, ...] = (
+    TopicSpec("web_visits", None,
+              "web_visit events (JSON). Produced by site trackers / `pulse publish`; "
+              "consumed by the pipeline agent."),
+    TopicSpec("email_opens", None,
+              "email_open events (JSON). Produced by the email platform / `pulse publish`; "
+              "consumed by the pipeline agent."),
+    TopicSpec("ad_clicks", None,
+              "ad_click events (JSON). Produced by ad platforms / `pulse publish`; "
+              "consumed by the pipeline agent."),
+    TopicSpec("dead_letters", 1,
+              "Records that failed validation or processing, with source topic, partition, "
+              "offset, original bytes (base64) and the reason. Produced by the pipeline "
+              "agent; consumed by ops tooling for fix-and-replay."),
+)
+INPUT_TOPICS = ("web_visits", "email_opens", "ad_clicks")
+DEAD_LETTERS = "dead_letters"
