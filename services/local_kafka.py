@@ -97,9 +97,15 @@ class LocalKafka:
         if self.running():
             return False
         if port_open(self.port):
-            raise RuntimeError(
-                f"port {self.port} is taken by a process AccountPulse did not start; "
-                "set PULSE_KAFKA_BOOTSTRAP to a free port or stop that process")
+            # Someone else's broker on this port (another PULSE_HOME, a local install):
+            # use it if it speaks Kafka, never start a second one.
+            try:
+                self.wait_ready(10.0)
+            except TimeoutError:
+                raise RuntimeError(
+                    f"port {self.port} is taken by something that does not answer as Kafka; "
+                    "set PULSE_KAFKA_BOOTSTRAP to a free port or stop that process") from None
+            return False
         self.dir.mkdir(parents=True, exist_ok=True)
         config = self._write_config()
         if not (self.data_dir / "meta.properties").exists():

@@ -17,13 +17,21 @@ from publicsuffixlist import PublicSuffixList
 _PSL = PublicSuffixList()
 
 
+def normalize_host(host: str) -> str:
+    """Lower case, no trailing dot, IDN as punycode (how accounts' domains are stored)."""
+    host = host.strip().lower().rstrip(".")
+    if not host.isascii():
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            return host
+    return host
+
+
 @lru_cache(maxsize=65536)
 def registrable_domain(host: str) -> str | None:
     """The registrable domain (eTLD+1) of a host, or None for a bare public suffix."""
-    host = host.strip().lower().rstrip(".")
-    if not host.isascii():
-        host = host.encode("idna").decode("ascii")
-    result: str | None = _PSL.privatesuffix(host)
+    result: str | None = _PSL.privatesuffix(normalize_host(host))
     return result
 
 
@@ -57,7 +65,7 @@ class DomainIndex:
 
     def lookup(self, host: str) -> DomainMatch | None:
         """Most specific owned domain from ``host`` up to its registrable domain."""
-        host = host.strip().lower().rstrip(".")
+        host = normalize_host(host)
         reg = registrable_domain(host)
         if reg is None or self.is_free_mail(host):
             return None

@@ -1,0 +1,100 @@
+CREATE VIEW abm.account_engagement_daily
+(
+    `day` Date,
+    `account_id` String,
+    `channel` LowCardinality(String),
+    `events` UInt64,
+    `people` UInt64,
+    `score` Float64
+)
+AS SELECT
+    toDate(ts) AS day,
+    account_id,
+    channel,
+    count() AS events,
+    uniqExact(person_key) AS people,
+    round(sum(score), 2) AS score
+FROM abm.events
+FINAL
+WHERE account_id != ''
+GROUP BY
+    day,
+    account_id,
+    channel;
+
+CREATE TABLE abm.accounts
+(
+    `account_id` String,
+    `name` String,
+    `domains` Array(String),
+    `ip_ranges` Array(String),
+    `tier` LowCardinality(String),
+    `loaded_at` DateTime64(3, 'UTC') DEFAULT now64(3)
+)
+ENGINE = ReplacingMergeTree(loaded_at)
+ORDER BY account_id
+SETTINGS index_granularity = 8192;
+
+CREATE TABLE abm.contacts
+(
+    `email` String,
+    `account_id` String,
+    `loaded_at` DateTime64(3, 'UTC') DEFAULT now64(3)
+)
+ENGINE = ReplacingMergeTree(loaded_at)
+ORDER BY email
+SETTINGS index_granularity = 8192;
+
+CREATE TABLE abm.dead_letters
+(
+    `topic` LowCardinality(String),
+    `partition` UInt32,
+    `offset` UInt64,
+    `payload` String COMMENT 'the original record bytes, unchanged',
+    `error` String,
+    `received_at` DateTime64(3, 'UTC')
+)
+ENGINE = ReplacingMergeTree(received_at)
+ORDER BY (topic, partition, offset)
+SETTINGS non_replicated_deduplication_window = 1000, index_granularity = 8192;
+
+CREATE TABLE abm.events
+(
+    `event_id` String,
+    `ts` DateTime64(3, 'UTC'),
+    `type` LowCardinality(String),
+    `channel` LowCardinality(String),
+    `account_id` String,
+    `match_method` LowCardinality(String),
+    `match_confidence` Float32,
+    `match_evidence` String,
+    `person_key` String COMMENT 'HMAC of email, else visitor id, else IP: distinct people',
+    `email_domain` String,
+    `ip` String,
+    `url` String,
+    `referrer` String,
+    `campaign_id` String,
+    `ad_id` String,
+    `platform` LowCardinality(String),
+    `company_name` String,
+    `user_agent` String,
+    `score` Float64,
+    `_topic` LowCardinality(String),
+    `_partition` UInt32,
+    `_offset` UInt64,
+    `ingested_at` DateTime64(3, 'UTC')
+)
+ENGINE = ReplacingMergeTree(ingested_at)
+PARTITION BY toYYYYMM(ts)
+ORDER BY event_id
+SETTINGS non_replicated_deduplication_window = 1000, index_granularity = 8192;
+
+CREATE TABLE abm.schema_migrations
+(
+    `version` UInt32,
+    `name` String,
+    `applied_at` DateTime64(3, 'UTC') DEFAULT now64(3)
+)
+ENGINE = ReplacingMergeTree
+ORDER BY version
+SETTINGS index_granularity = 8192;

@@ -1,0 +1,53 @@
+"""docker-compose.yml parses, names real official images and wires the same settings the
+code reads. (No Docker engine runs here; this is what can be checked without one.)"""
+
+import re
+from pathlib import Path
+
+import yaml
+
+from streams.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+SERVICES = COMPOSE["services"]
+PULSE_SERVICES = [n for n, s in SERVICES.items() if s.get("image", "").startswith("accountpulse")]
+
+
+def test_official_images_with_pinned_tags():
+    assert re.fullmatch(r"apache/kafka:4\.\d+\.\d+", SERVICES["kafka"]["image"])
+    assert re.fullmatch(r"clickhouse/clickhouse-server:\d+\.\d+", SERVICES["clickhouse"]["image"])
+
+
+def test_kafka_runs_kraft_without_zookeeper():
+    env = SERVICES["kafka"]["environment"]
+    assert env["KAFKA_PROCESS_ROLES"] == "broker,controller"
+    assert "zookeeper" not in SERVICES
+    assert env["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"  # `pulse up` creates topics
+
+
+def test_every_pulse_container_gets_the_same_known_settings():
+    assert set(PULSE_SERVICES) == {"init", "worker"}
+    envs = [SERVICES[n]["environment"] for n in PULSE_SERVICES]
+    assert all(e == envs[0] for e in envs)
+    fields = {f"PULSE_{name.upper()}" for name in Settings.model_fields}
+    unknown = set(envs[0]) - fields
+    assert not unknown, f"docker-compose sets settings the code does not read: {unknown}"
+    Settings.model_validate({k.removeprefix("PULSE_").lower(): v for k, v in envs[0].items()})
+
+
+def test_settings_point_at_the_compose_services():
+    env = SERVICES["worker"]["environment"]
+    advertised = SERVICES["kafka"]["environment"]["KAFKA_ADVERTISED_LISTENERS"]
+    assert advertised == f"PLAINTEXT://{env['PULSE_KAFKA_BOOTSTRAP']}"
+    assert re.fullmatch(r"http://pulse:\$\{[^}]+\}@clickhouse:8123", env["PULSE_CLICKHOUSE_DSN"])
+    assert SERVICES["clickhouse"]["environment"]["CLICKHOUSE_USER"] == "pulse"
+
+
+def test_workers_scale_out_in_one_consumer_group_after_init():
+    worker = SERVICES["worker"]
+    assert worker["deploy"]["replicas"] >= 2
+    assert worker["depends_on"]["init"]["condition"] == "service_completed_successfully"
+    assert SERVICES["init"]["command"] == ["up"]
+    dockerfile = ROOT / SERVICES["init"]["build"]["dockerfile"]
+    assert "ENTRYPOINT [\"pulse\"]" in dockerfile.read_text()
