@@ -1,0 +1,103 @@
+"""Shared fixtures. One real Kafka broker per test session (free ports, own directory),
+started by the project's own code; each test gets its own topics, consumer group and
+embedded ClickHouse directory."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from services.local_kafka import LocalKafka, free_port
+from streams.settings import Settings
+
+PULSE = str(Path(sys.executable).parent / "pulse")
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    home = tmp_path_factory.mktemp("broker")
+    settings = Settings(home=home, kafka_bootstrap=f"127.0.0.1:{free_port()}")
+    broker = LocalKafka(settings)
+    broker.start(timeout=120)
+    yield settings.kafka_bootstrap
+    broker.stop()
+
+
+@dataclass
+class PulseEnv:
+    env: dict[str, str]
+
+    @property
+    def settings(self) -> Settings:
+        return Settings(**{k.removeprefix("PULSE_").lower(): v for k, v in self.env.items()})
+
+    def topic(self, name: str) -> str:
+        return self.settings.topic(name)
+
+    def cli(self, *args: str, timeout: float = 180, check: bool = True,
+            input: str | None = None) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run([PULSE, *args], env={**os.environ, **self.env}, text=True,
+                              capture_output=True, timeout=timeout, input=input)
+        if check and proc.returncode != 0:
+            raise AssertionError(f"pulse {' '.join(args)} exited {proc.returncode}\n"
+                                 f"stdout: {proc.stdout}\nstderr: {proc.stderr}")
+        return proc
+
+    def start(self, *args: str) -> subprocess.Popen[str]:
+        return subprocess.Popen([PULSE, *args], env={**os.environ, **self.env}, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def query(self, sql: str) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = json.loads(self.cli("query", sql, "--format", "json").stdout)
+        return rows
+
+    @contextlib.contextmanager
+    def clickhouse(self) -> Iterator[Any]:
+        """The embedded ClickHouse opened directly (only while no pipeline holds it)."""
+        import clickhouse_connect
+
+        client = clickhouse_connect.get_client(dsn=self.settings.dsn)
+        try:
+            yield client
+        finally:
+            client.close()
+
+    def producer(self) -> Any:
+        from kafka import KafkaProducer
+
+        return KafkaProducer(bootstrap_servers=self.settings.kafka_bootstrap, acks="all")
+
+
+@pytest.fixture
+def pulse_env(kafka_bootstrap: str, tmp_path: Path) -> PulseEnv:
+    run = uuid.uuid4().hex[:10]
+    return PulseEnv({
+        "PULSE_HOME": str(tmp_path / "home"),
+        "PULSE_KAFKA_BOOTSTRAP": kafka_bootstrap,
+        "PULSE_TOPIC_PREFIX": f"t{run}.",
+        "PULSE_APP_ID": f"pulse-{run}",
+        "PULSE_BATCH_SECONDS": "0.2",
+        "PULSE_REFERENCE_REFRESH_SECONDS": "0.5",
+    })
+
+
+def wait_for(predicate: Any, timeout: float = 60.0, interval: float = 0.3,
+             what: str = "condition") -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
