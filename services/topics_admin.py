@@ -39,7 +39,7 @@ def topic_partitions(settings: Settings) -> dict[str, int]:
     admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, client_id="pulse-admin")
     try:
         names = [settings.topic(s.name) for s in TOPICS]
-        return {t["topic"]: len(t["partitions"])
+        return {t["name"]: len(t["partitions"])
                 for t in admin.describe_topics(names) if not t.get("error_code")}
     finally:
         admin.close()

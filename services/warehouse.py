@@ -48,10 +48,11 @@ def connect(settings: Settings) -> Client:
     try:
         return clickhouse_connect.get_client(dsn=settings.dsn)
     except Exception as err:
-        if settings.embedded and "lock" in str(err).lower():
+        if settings.embedded and "Unable to open the chdb engine" in str(err):
             raise WarehouseBusy(
-                f"the embedded ClickHouse at {settings.home_dir / 'clickhouse'} is open in "
-                "another process; stop it or let `pulse run` serve this command"
+                f"the embedded ClickHouse at {settings.home_dir / 'clickhouse'} is held by "
+                "another process (only one may open it); if `pulse run` is starting, retry in "
+                "a moment, otherwise stop the process that holds it"
             ) from err
         raise
 
@@ -62,7 +63,7 @@ def readonly_client(settings: Settings, writer: Client | None = None) -> Client:
     On chDB a per-query ``readonly`` setting would be applied with SET and then stick to
     the session, so analysts get a session of their own that is read-only for good.
     """
-    client = clickhouse_connect.get_client(dsn=settings.dsn)
+    client = connect(settings)
     if settings.embedded:
         client.command("SET readonly = 1")
     else:

@@ -22,6 +22,10 @@ class Settings(BaseSettings):
     input_partitions: int = Field(4, ge=1, description="Partitions of each input topic.")
     topic_replication: int = Field(1, ge=1, description="Replication factor of created topics.")
     app_id: str = Field("accountpulse", description="Faust app id, also the consumer group.")
+    session_timeout_seconds: float = Field(
+        10.0, gt=0, description="A worker that stops heartbeating loses its partitions after "
+        "this long (how fast a restarted or surviving worker takes over).",
+    )
     batch_size: int = Field(2000, ge=1, description="Records per ClickHouse insert at most.")
     batch_seconds: float = Field(0.5, gt=0, description="Flush a partial batch after this long.")
     reference_refresh_seconds: float = Field(

@@ -58,6 +58,23 @@ class PulseEnv:
         return subprocess.Popen([PULSE, *args], env={**os.environ, **self.env}, text=True,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
+    def start_pipeline(self, *args: str) -> subprocess.Popen[str]:
+        """`pulse run` in the background, returned once it serves the warehouse."""
+        from services.owner import owner_file
+
+        proc = self.start("run", *args)
+
+        def serving() -> bool:
+            if proc.poll() is not None:
+                raise AssertionError(f"pulse run exited {proc.returncode}: {proc.stderr.read()}")
+            try:
+                return bool(json.loads(owner_file(self.settings).read_text())["pid"] == proc.pid)
+            except (OSError, ValueError):
+                return False
+
+        wait_for(serving, 90, what="the pipeline to start")
+        return proc
+
     def query(self, sql: str) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = json.loads(self.cli("query", sql, "--format", "json").stdout)
         return rows
