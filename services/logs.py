@@ -30,5 +30,7 @@ def configure(level: str = "WARNING") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("kafka", "aiokafka", "faust", "mode", "clickhouse_connect"):
+    for noisy in ("aiokafka", "faust", "mode", "clickhouse_connect"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    # kafka-python serves the CLI's admin calls, which report their own failures clearly.
+    logging.getLogger("kafka").setLevel(max(logging.CRITICAL, root.level))

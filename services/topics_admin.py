@@ -10,10 +10,24 @@ from streams.settings import Settings
 from streams.topics import TOPICS
 
 
+class BrokerUnreachable(ConnectionError):
+    pass
+
+
+def admin_client(settings: Settings) -> KafkaAdminClient:
+    try:
+        return KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap,
+                                client_id="pulse-admin", request_timeout_ms=15000,
+                                bootstrap_timeout_ms=10000)
+    except Exception as err:
+        raise BrokerUnreachable(
+            f"cannot reach Kafka at {settings.kafka_bootstrap} ({type(err).__name__}: {err}); "
+            "check PULSE_KAFKA_BOOTSTRAP, or run `pulse up` for a local broker") from err
+
+
 def ensure_topics(settings: Settings) -> list[str]:
     """Create missing topics; returns the names created."""
-    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap,
-                             client_id="pulse-admin", request_timeout_ms=15000)
+    admin = admin_client(settings)
     try:
         existing = set(admin.list_topics())
         wanted = []
@@ -36,7 +50,7 @@ def ensure_topics(settings: Settings) -> list[str]:
 
 
 def topic_partitions(settings: Settings) -> dict[str, int]:
-    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, client_id="pulse-admin")
+    admin = admin_client(settings)
     try:
         names = [settings.topic(s.name) for s in TOPICS]
         return {t["name"]: len(t["partitions"])
