@@ -13,6 +13,7 @@ from ipaddress import IPv4Address, IPv6Address, ip_address
 from typing import Annotated, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic.json_schema import JsonDict
 
 _RFC3339 = re.compile(
     r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
@@ -57,7 +58,7 @@ def derive_event_id(payload: dict[str, object]) -> str:
     return "d-" + hashlib.sha256(canonical.encode()).hexdigest()[:32]
 
 
-def _event_id_optional(schema: dict[str, object]) -> None:
+def _event_id_optional(schema: JsonDict) -> None:
     required = schema.get("required")
     if isinstance(required, list) and "event_id" in required:
         required.remove("event_id")

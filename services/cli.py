@@ -53,7 +53,7 @@ def cmd_down(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from services.local_kafka import LocalKafka, is_local, port_open, port_of
+    from services.local_kafka import LocalKafka, is_local, port_of, port_open
     from services.owner import open_warehouse, running_owner
     from services.topics_admin import topic_partitions
 

@@ -7,6 +7,7 @@ Jars come from Maven Central through ``infra/kafka/pom.xml``; all state lives un
 from __future__ import annotations
 
 import base64
+import contextlib
 import logging
 import os
 import signal
@@ -165,7 +166,5 @@ class LocalKafka:
 
 
 def _reap(pid: int) -> None:
-    try:
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass

@@ -94,7 +94,7 @@ def build_sample(days: int = 3, seed: int = 7, now: datetime | None = None,
         sample.lines.append(json.dumps(event).encode())
 
     heat = {a.account_id: rng.choice([1, 1, 2, 3, 6]) for a in accounts}
-    for i, (aid, _name, domain, _tier) in enumerate(COMPANIES):
+    for i, (aid, _name, _domain, _tier) in enumerate(COMPANIES):
         office4, office6 = _office_v4(i), _office_v6(i)
         for day in range(days):
             for _ in range(int(heat[aid] * rng.randint(4, 12) * scale)):

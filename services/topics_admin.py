@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
@@ -40,10 +42,8 @@ def ensure_topics(settings: Settings) -> list[str]:
                                    settings.topic_replication,
                                    topic_configs=configs))
         if wanted:
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):
                 admin.create_topics(wanted, timeout_ms=15000)
-            except TopicAlreadyExistsError:
-                pass
         return [t.name for t in wanted]
     finally:
         admin.close()

@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import faust
 from faust.types import EventT
@@ -25,6 +26,7 @@ from streams.sinks.clickhouse import ClickHouseSink
 from streams.topics import DEAD_LETTERS, INPUT_TOPICS
 
 log = logging.getLogger("pulse.pipeline")
+T = TypeVar("T")
 
 
 @dataclass
@@ -53,7 +55,7 @@ def register_pipeline(
         key_serializer="raw", value_serializer="raw",
     )
 
-    async def in_executor(fn, *args):  # type: ignore[no-untyped-def]
+    async def in_executor(fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(executor, fn, *args)
 
     async def land(result: BatchResult) -> None:
@@ -79,8 +81,12 @@ def register_pipeline(
 
     @app.agent(inputs, name="pipeline")
     async def pipeline(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
-        async for events in stream.noack_take(settings.batch_size, within=settings.batch_seconds):
-            batch: list[EventT] = list(events)  # type: ignore[arg-type]
+        # noack_take: acks are ours to give, after landing (take() acks in a finally,
+        # which would ack a batch whose write was cancelled by a shutdown).
+        batches = stream.noack_take(  # type: ignore[attr-defined]
+            settings.batch_size, within=settings.batch_seconds)
+        async for events in batches:
+            batch: list[EventT] = list(events)
             records = [
                 RawRecord(e.message.topic, e.message.partition, e.message.offset, e.message.value)
                 for e in batch

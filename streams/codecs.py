@@ -36,7 +36,7 @@ def decode(raw: bytes | None, topic_name: str | None = None) -> Event:
         raise DecodeError(f"expected a JSON object, got {type(data).__name__}")
     kind = data.get("type")
     model = EVENT_MODELS.get(kind) if isinstance(kind, str) else None
-    if model is None:
+    if model is None or not isinstance(kind, str):
         expected = ", ".join(sorted(EVENT_MODELS))
         raise DecodeError(f"unknown event type {kind!r} (expected one of {expected})")
     if topic_name is not None and TOPIC_OF_TYPE[kind] != topic_name:

@@ -16,7 +16,6 @@ from typing import Any
 
 from streams.pipeline import DEAD_LETTER_COLUMNS, EVENT_COLUMNS, BatchResult
 
-
 _TOPIC_AT = EVENT_COLUMNS.index("_topic")
 
 
