@@ -1,6 +1,8 @@
 """Event and reference models: the contract with publishers and loaders."""
 
 from schemas.events import EVENT_MODELS, AdClick, EmailOpen, Event, WebVisit
-from schemas.reference import Account, Contact
+from schemas.reference import Account, Contact, IpRange
 
-__all__ = ["EVENT_MODELS", "Account", "AdClick", "Contact", "EmailOpen", "Event", "WebVisit"]
+__all__ = [
+    "EVENT_MODELS", "Account", "AdClick", "Contact", "EmailOpen", "Event", "IpRange", "WebVisit",
+]

@@ -103,7 +103,7 @@ class WebVisit(_Event):
 
 
 class EmailOpen(_Event):
-    schema_ver: ClassVar[str] = "email_open/1-0-0"
+    schema_ver: ClassVar[str] = "email_open/1-0-1"
     channel: ClassVar[str] = "email"
 
     type: Literal["email_open"]
@@ -111,6 +111,9 @@ class EmailOpen(_Event):
     campaign_id: NonEmpty
     ip: IpAddress | None = None
     user_agent: Annotated[str, Field(max_length=2048)] | None = None
+    sent_at: Timestamp | None = Field(
+        None, description="When the email was delivered (1-0-1): an open seconds after it "
+        "is a security scanner, not a reader.")
 
 
 class AdClick(_Event):

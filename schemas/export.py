@@ -12,10 +12,10 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from schemas.events import EVENT_MODELS
-from schemas.reference import Account, Contact
+from schemas.reference import Account, Contact, IpRange
 
 JSONSCHEMA_DIR = Path(__file__).parent / "jsonschema"
-MODELS: list[type[BaseModel]] = [*EVENT_MODELS.values(), Account, Contact]
+MODELS: list[type[BaseModel]] = [*EVENT_MODELS.values(), Account, Contact, IpRange]
 
 
 def render() -> dict[str, str]:

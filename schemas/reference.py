@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from ipaddress import ip_network
-from typing import Annotated, ClassVar
+from typing import Annotated, ClassVar, Literal
+from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
 
 from schemas.events import Email
 
@@ -17,7 +25,10 @@ def _split(value: object) -> object:
 
 
 def _domain(value: str) -> str:
-    value = value.strip().lower().rstrip(".")
+    value = value.strip().lower()
+    if "://" in value:  # a URL: keep its host
+        value = urlsplit(value).hostname or ""
+    value = value.rstrip(".")
     if value.startswith("www."):
         value = value[4:]
     if "." not in value or "@" in value or "/" in value or " " in value:
@@ -40,13 +51,14 @@ class Account(BaseModel):
     """One target company. ``domains`` and ``ip_ranges`` are ';'-separated in CSV."""
 
     model_config = ConfigDict(extra="ignore", frozen=True, str_strip_whitespace=True)
-    schema_ver: ClassVar[str] = "account/1-0-0"
+    schema_ver: ClassVar[str] = "account/1-0-1"
 
     account_id: Annotated[str, Field(min_length=1, max_length=256)]
     name: Annotated[str, Field(min_length=1)]
     domains: Annotated[list[Domain], BeforeValidator(_split)] = Field(default_factory=list)
     ip_ranges: Annotated[list[Cidr], BeforeValidator(_split)] = Field(default_factory=list)
     tier: str = Field("", description="Target tier, e.g. 1, 2, 3.")
+    parent_account_id: str = Field("", description="The account this one belongs to, if any.")
 
 
 class Contact(BaseModel):
@@ -57,3 +69,26 @@ class Contact(BaseModel):
 
     email: Email
     account_id: Annotated[str, Field(min_length=1, max_length=256)]
+
+
+IP_RANGE_KINDS = ("company", "isp", "hosting", "vpn", "mobile")
+
+
+class IpRange(BaseModel):
+    """A network and who uses it. Shared kinds (isp, hosting, vpn, mobile) have no account."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, str_strip_whitespace=True)
+    schema_ver: ClassVar[str] = "ip_range/1-0-0"
+
+    cidr: Cidr
+    account_id: str = ""
+    kind: Literal["company", "isp", "hosting", "vpn", "mobile"] = "company"
+    source: str = Field("", description="Where the range comes from, e.g. a vendor or 'ops'.")
+
+    @model_validator(mode="after")
+    def _owner_matches_kind(self) -> IpRange:
+        if self.kind == "company" and not self.account_id:
+            raise ValueError("a company range needs an account_id")
+        if self.kind != "company" and self.account_id:
+            raise ValueError(f"a {self.kind} range is shared: leave account_id empty")
+        return self

@@ -112,9 +112,38 @@ def cmd_load(args: argparse.Namespace) -> int:
     wh = open_warehouse(s)
     if isinstance(wh, DirectWarehouse):
         migrate(wh.writer)
+    if args.kind == "ip-ranges":
+        n, conflicts = rl.load_ip_ranges(wh, Path(args.file))
+        print(f"loaded {n} ip-ranges from {args.file}")
+        for conflict in conflicts:
+            print(f"conflict: {conflict}")
+        return 0
     loader = rl.load_accounts if args.kind == "accounts" else rl.load_contacts
     n = loader(wh, Path(args.file))
     print(f"loaded {n} {args.kind} from {args.file}")
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from services.explain import explain
+    from services.owner import open_warehouse
+
+    text = explain(open_warehouse(_settings()), args.event_id)
+    if text is None:
+        print(f"no event {args.event_id!r} in abm.events", file=sys.stderr)
+        return 1
+    print(text)
+    return 0
+
+
+def cmd_attribute(args: argparse.Namespace) -> int:
+    from services.explain import attribute_lines
+    from services.owner import open_warehouse
+    from services.publisher import read_lines
+
+    s = _settings()
+    for line in attribute_lines(s, open_warehouse(s), read_lines(Path(args.file))):
+        print(line)
     return 0
 
 
@@ -162,7 +191,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from services.local_kafka import LocalKafka, is_local
     from services.owner import running_owner
     from services.publisher import publish
-    from services.reference_loader import insert_accounts, insert_contacts
+    from services.reference_loader import insert_accounts, insert_contacts, insert_ip_ranges
     from services.runner import run_pipeline
     from services.sample import build_sample
     from services.topics_admin import ensure_topics
@@ -185,8 +214,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         migrate(wh.writer)
         insert_accounts(wh, sample.accounts)
         insert_contacts(wh, sample.contacts)
+        insert_ip_ranges(wh, sample.ip_ranges)
         wh.close()
-        print(f"2/5 reference {len(sample.accounts)} accounts, {len(sample.contacts)} contacts")
+        print(f"2/5 reference {len(sample.accounts)} accounts, {len(sample.contacts)} contacts, "
+              f"{len(sample.ip_ranges)} shared ranges (ISP, hosting, VPN)")
         report = publish(s, sample.lines)
         print(f"3/5 publish   {sum(report.published.values())} records over {args.days} days "
               f"(incl. resent duplicates and broken records)")
@@ -199,14 +230,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
         match = wh.query((QUERIES / "match_summary.sql").read_text())
         dead = wh.query("SELECT error, count() AS n FROM abm.dead_letters FINAL "
                         "GROUP BY error ORDER BY n DESC")
+        machines = wh.query("SELECT non_human AS reason, count() AS events FROM abm.events FINAL "
+                            "WHERE non_human != '' GROUP BY reason ORDER BY events DESC")
         wh.close()
     finally:
         if started and broker is not None:
             broker.stop()
     print("5/5 result\n\nMost engaged accounts")
     print(render.table(top.columns, top.rows))
-    print("\nAttribution by channel")
+    print("\nAttribution by channel (people only)")
     print(render.table(match.columns, match.rows))
+    print("\nNot counted: machine traffic (kept for audit)")
+    print(render.table(machines.columns, machines.rows))
     print("\nDead letters")
     print(render.table(dead.columns, dead.rows))
     print(f"\ndone in {time.monotonic() - t0:.1f}s. Explore: .venv/bin/pulse query "
@@ -227,7 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("status", help="broker, topics, pipeline, warehouse").set_defaults(
         fn=cmd_status)
     sub.add_parser("migrate", help="apply ClickHouse migrations").set_defaults(fn=cmd_migrate)
-    for kind in ("accounts", "contacts"):
+    for kind in ("accounts", "contacts", "ip-ranges"):
         k = sub.add_parser(kind, help=f"{kind} reference data")
         ks = k.add_subparsers(dest="action", required=True)
         load = ks.add_parser("load", help=f"load {kind} from a CSV file")
@@ -240,6 +275,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--drain", action="store_true",
                      help="exit once everything published so far has landed")
     run.set_defaults(fn=cmd_run)
+    ex = sub.add_parser("explain", help="why an event was attributed as it was")
+    ex.add_argument("event_id")
+    ex.set_defaults(fn=cmd_explain)
+    at = sub.add_parser("attribute", help="run attribution on a JSONL file, without Kafka")
+    at.add_argument("file")
+    at.set_defaults(fn=cmd_attribute)
     q = sub.add_parser("query", help="run read-only SQL ('-' reads it from stdin)")
     q.add_argument("sql")
     q.add_argument("--format", choices=["table", "csv", "json"], default="table")

@@ -13,13 +13,16 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from schemas.reference import Account, Contact
+from schemas.reference import Account, Contact, IpRange
 from services.warehouse import Warehouse
+from streams.attribution.ip_ranges import IpRangeTable, RangeClaim
 
 M = TypeVar("M", bound=BaseModel)
 
 ACCOUNT_HEADER = ("account_id", "name", "domains", "ip_ranges", "tier")
+ACCOUNT_COLUMNS = [*ACCOUNT_HEADER, "parent_account_id", "ultimate_parent_id"]
 CONTACT_HEADER = ("email", "account_id")
+IP_RANGE_HEADER = ("cidr", "account_id", "kind", "source")
 
 
 class CsvError(ValueError):
@@ -46,11 +49,31 @@ def read_csv(path: Path, model: type[M], required: Sequence[str]) -> list[M]:
             except ValidationError as err:
                 for e in err.errors(include_url=False, include_input=False):
                     field = ".".join(str(p) for p in e["loc"])
-                    problems.append(f"line {reader.line_num}: {field}: "
+                    where = f"{field}: " if field else ""
+                    problems.append(f"line {reader.line_num}: {where}"
                                     f"{e['msg'].removeprefix('Value error, ')}")
     if problems:
         raise CsvError(path, problems)
     return rows
+
+
+def ultimate_parents(parents: dict[str, str]) -> dict[str, str]:
+    """Account -> the top of its group (itself when it has no parent).
+
+    A parent that is not loaded (yet) is taken as the top. A cycle is an error: roll-ups
+    to the ultimate parent would have no answer.
+    """
+    out: dict[str, str] = {}
+    for account in parents:
+        seen = [account]
+        node = account
+        while parents.get(node):
+            node = parents[node]
+            if node in seen:
+                raise ValueError("parent_account_id cycle: " + " -> ".join([*seen, node]))
+            seen.append(node)
+        out[account] = node
+    return out
 
 
 def load_accounts(warehouse: Warehouse, path: Path) -> int:
@@ -60,10 +83,18 @@ def load_accounts(warehouse: Warehouse, path: Path) -> int:
 
 
 def insert_accounts(warehouse: Warehouse, accounts: Sequence[Account]) -> int:
-    return warehouse.insert(
-        "abm.accounts", list(ACCOUNT_HEADER),
-        [[a.account_id, a.name, a.domains, a.ip_ranges, a.tier] for a in accounts],
-    )
+    """Insert accounts, re-resolving ultimate parents of every account a change touches."""
+    stored = {r[0]: r for r in warehouse.query(
+        "SELECT account_id, name, domains, ip_ranges, tier, parent_account_id, "
+        "ultimate_parent_id FROM abm.accounts FINAL").rows}
+    rows = {a.account_id: (a.account_id, a.name, a.domains, a.ip_ranges, a.tier,
+                           a.parent_account_id, "") for a in accounts}
+    merged = {**stored, **rows}
+    tops = ultimate_parents({k: str(r[5]) for k, r in merged.items()})
+    out = [[*r[:6], tops[k]] for k, r in merged.items()
+           if k in rows or stored[k][6] != tops[k]]
+    warehouse.insert("abm.accounts", ACCOUNT_COLUMNS, out)
+    return len(rows)
 
 
 def load_contacts(warehouse: Warehouse, path: Path) -> int:
@@ -82,3 +113,23 @@ def _unique(path: Path, keys: list[str], what: str) -> None:
     dupes = sorted({k for k in keys if k in seen or seen.add(k)})  # type: ignore[func-returns-value]
     if dupes:
         raise CsvError(path, [f"{what} {d!r} appears more than once" for d in dupes])
+
+
+def load_ip_ranges(warehouse: Warehouse, path: Path) -> tuple[int, list[str]]:
+    """Load ranges; returns how many and the equal-prefix conflicts they take part in."""
+    return insert_ip_ranges(warehouse, read_csv(path, IpRange, IP_RANGE_HEADER))
+
+
+def insert_ip_ranges(warehouse: Warehouse, ranges: Sequence[IpRange]) -> tuple[int, list[str]]:
+    existing = [RangeClaim(c, a, k, "ip_ranges") for c, a, k in warehouse.query(
+        "SELECT cidr, account_id, kind FROM abm.ip_ranges FINAL").rows]
+    for account_id, cidrs in warehouse.query(
+            "SELECT account_id, ip_ranges FROM abm.accounts FINAL").rows:
+        existing.extend(RangeClaim(c, account_id, "company", "accounts") for c in cidrs)
+    new_cidrs = {r.cidr for r in ranges}
+    table = IpRangeTable([*existing, *(RangeClaim(r.cidr, r.account_id, r.kind, "ip_ranges")
+                                       for r in ranges)])
+    conflicts = [c for c in table.conflicts if c.split(":", 1)[0] in new_cidrs]
+    n = warehouse.insert("abm.ip_ranges", list(IP_RANGE_HEADER),
+                         [[r.cidr, r.account_id, r.kind, r.source] for r in ranges])
+    return n, conflicts

@@ -15,7 +15,8 @@ from services.topics_admin import ensure_topics
 from services.warehouse import ENGINE_LOCK, DirectWarehouse, migrate
 from streams.agents import PipelineStats, register_pipeline
 from streams.app import create_app
-from streams.attribution.domains import shipped_free_mail_domains
+from streams.attribution.domains import disposable_domains, shipped_free_mail_domains
+from streams.non_human import NonHumanFilter
 from streams.reference import ReferenceData
 from streams.settings import Settings
 from streams.sinks.clickhouse import ClickHouseSink
@@ -31,8 +32,14 @@ class RunResult:
 
 
 def free_mail(settings: Settings) -> frozenset[str]:
+    """Free-mail and disposable domains: never evidence of a company."""
     extra = {d.strip().lower() for d in settings.free_mail_extra.split(";") if d.strip()}
-    return shipped_free_mail_domains() | extra
+    return shipped_free_mail_domains() | disposable_domains() | extra
+
+
+def non_human_filter(settings: Settings) -> NonHumanFilter:
+    ranges = [c.strip() for c in settings.privacy_proxy_ranges.split(";") if c.strip()]
+    return NonHumanFilter(settings.scanner_seconds, ranges)
 
 
 def backlog_targets(settings: Settings) -> dict[tuple[str, int], int]:
@@ -59,8 +66,8 @@ def run_pipeline(settings: Settings, drain: bool = False) -> RunResult:
     warehouse = DirectWarehouse(settings)
     migrate(warehouse.writer)
     sink = ClickHouseSink(warehouse.writer, ENGINE_LOCK)
-    reference = ReferenceData(free_mail(settings))
-    reference.refresh(warehouse.writer, ENGINE_LOCK)
+    reference = ReferenceData(free_mail(settings), non_human_filter(settings))
+    reference.refresh(sink.query)
     owner = OwnerServer(warehouse, settings) if settings.embedded else None
     app = create_app(settings)
     stats = register_pipeline(app, settings, sink, reference)

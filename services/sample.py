@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from ipaddress import IPv4Network, IPv6Network
 
-from schemas.reference import Account, Contact
+from schemas.reference import Account, Contact, IpRange
 
 COMPANIES = [
     ("acme", "Acme Corporation", "acme.com", "1"),
@@ -47,10 +47,21 @@ UAS = ["Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 Safari
        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36"]
 
 
+BOT_UAS = ["Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+           "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)",
+           "python-requests/2.32.3"]
+SHARED_RANGES = [
+    IpRange(cidr="203.0.113.0/24", kind="isp", source="sample"),  # home broadband
+    IpRange(cidr="192.0.2.0/24", kind="hosting", source="sample"),  # a cloud provider
+    IpRange(cidr="198.18.2.0/24", kind="vpn", source="sample"),  # a VPN exit inside acme's /22
+]
+
+
 @dataclass
 class Sample:
     accounts: list[Account]
     contacts: list[Contact]
+    ip_ranges: list[IpRange] = field(default_factory=lambda: list(SHARED_RANGES))
     lines: list[bytes] = field(default_factory=list)  # JSONL records, as publishers send
 
 
@@ -75,7 +86,7 @@ def build_sample(days: int = 3, seed: int = 7, now: datetime | None = None,
             contacts.append(Contact(email=f"{first}@{domain}", account_id=aid))
     # A subsidiary whose /26 sits inside its parent's /22: the most specific range wins.
     accounts.append(Account(account_id="acme-eu", name="Acme Europe", domains=["acme.eu"],
-                            ip_ranges=["198.18.1.0/26"], tier="2"))
+                            ip_ranges=["198.18.1.0/26"], tier="2", parent_account_id="acme"))
     sample = Sample(accounts, contacts)
     by_account: dict[str, list[Contact]] = {}
     for c in contacts:
@@ -132,6 +143,24 @@ def build_sample(days: int = 3, seed: int = 7, now: datetime | None = None,
                   "campaign_id": "q4-launch"})
         emit({"type": "email_open", "ts": ts(day), "email": "eve@notacme.com",
               "campaign_id": "q4-launch"})
+    # Machines: crawlers on office networks, scripts in a cloud, email security scanners
+    # opening seconds after delivery, and Apple Mail Privacy Protection pre-fetching opens.
+    for day in range(days):
+        for _ in range(int(15 * scale)):
+            emit({"type": "web_visit", "ts": ts(day), "ip": str(_office_v4(rng.randrange(20))[9]),
+                  "url": f"https://accountpulse.example{rng.choice(PAGES)}",
+                  "user_agent": rng.choice(BOT_UAS)})
+            emit({"type": "web_visit", "ts": ts(day), "ip": f"192.0.2.{rng.randint(1, 254)}",
+                  "url": "https://accountpulse.example/pricing", "user_agent": rng.choice(UAS)})
+        for _ in range(int(10 * scale)):
+            aid = rng.choice(COMPANIES)[0]
+            moment = ts(day)
+            sent = (datetime.fromisoformat(moment) - timedelta(seconds=rng.randint(1, 5)))
+            emit({"type": "email_open", "ts": moment, "email": rng.choice(by_account[aid]).email,
+                  "campaign_id": "q4-launch", "sent_at": sent.isoformat()})
+            emit({"type": "email_open", "ts": ts(day), "email": rng.choice(by_account[aid]).email,
+                  "campaign_id": "q4-launch", "ip": f"17.58.{rng.randint(0, 255)}.9",
+                  "user_agent": "Mozilla/5.0"})
     # Resent duplicates (same event_id) and broken records a real feed carries.
     sample.lines.extend(rng.sample(sample.lines, max(1, len(sample.lines) // 50)))
     sample.lines.extend([

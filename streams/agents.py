@@ -108,7 +108,7 @@ def register_pipeline(
     @app.timer(settings.reference_refresh_seconds)
     async def refresh_reference() -> None:
         try:
-            await in_executor(reference.refresh, sink.client, sink.lock)
+            await in_executor(reference.refresh, sink.query)
         except Exception as err:
             log.warning("reference refresh failed", extra={"error": str(err)})
 

@@ -18,8 +18,8 @@ from streams.rollups import person_key, score_of
 
 EVENT_COLUMNS = (
     "event_id", "ts", "type", "channel", "account_id", "match_method", "match_confidence",
-    "match_evidence", "person_key", "email_domain", "ip", "url", "referrer", "campaign_id",
-    "ad_id", "platform", "company_name", "user_agent", "score",
+    "match_evidence", "non_human", "person_key", "email_domain", "ip", "url", "referrer",
+    "campaign_id", "ad_id", "platform", "company_name", "user_agent", "score",
     "_topic", "_partition", "_offset", "ingested_at",
 )  # fmt: skip
 DEAD_LETTER_COLUMNS = ("topic", "partition", "offset", "payload", "error", "received_at")
@@ -74,7 +74,8 @@ def _event_row(
         match.account_id,
         match.method,
         match.confidence,
-        match.evidence,
+        match.evidence_json(),
+        match.non_human,
         person_key(event, secret),
         email.rsplit("@", 1)[1] if email else "",
         getattr(event, "ip", None) or "",

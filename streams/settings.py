@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     free_mail_extra: str = Field(
         "", description="Extra free-mail domains, ';'-separated, added to the shipped list."
     )
+    scanner_seconds: float = Field(
+        10.0, ge=0, description="An email open this soon after delivery is a security scanner.")
+    privacy_proxy_ranges: str = Field(
+        "17.0.0.0/8", description="';'-separated networks of privacy proxies that pre-fetch "
+        "email (Apple Mail Privacy Protection); opens from them are not people.")
     log_level: str = Field("WARNING", description="Log level of AccountPulse and Faust.")
 
     @cached_property

@@ -41,6 +41,13 @@ def shipped_free_mail_domains() -> frozenset[str]:
     return frozenset(x.strip().lower() for x in lines if x.strip() and not x.startswith("#"))
 
 
+def disposable_domains() -> frozenset[str]:
+    """Throw-away mail domains, from the maintained disposable-email-domains package."""
+    from disposable_email_domains import blocklist
+
+    return frozenset(blocklist)
+
+
 @dataclass(frozen=True, slots=True)
 class DomainMatch:
     account_id: str

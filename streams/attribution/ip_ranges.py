@@ -1,72 +1,163 @@
-"""Longest-prefix match of an IP over account-owned CIDR ranges, IPv4 and IPv6.
+"""Longest-prefix match of an IP over CIDR ranges, IPv4 and IPv6.
 
-One dict per prefix length (network address as int -> account), probed from the most
-specific length down: a subsidiary's /24 inside its parent's /16 wins. Lookups cost one
-dict probe per distinct prefix length actually loaded, which in practice is a handful.
+Ranges come from the accounts file (company-owned) and from `pulse ip-ranges load`
+(company, or shared infrastructure: isp, hosting, vpn, mobile). CIDR blocks are either
+nested or disjoint, so the table is flattened once into sorted, non-overlapping segments,
+each owned by the most specific range covering it; a lookup is one binary search over
+compact arrays (about a microsecond with a million ranges).
+
+Equal-prefix claims are resolved by an explicit priority, reported in ``conflicts``:
+shared kinds first (hosting, vpn, mobile, isp: never attribute a shared network to a
+company), then the source (a curated ip-ranges file over the accounts file), then the
+lowest account id.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from ipaddress import IPv4Address, IPv6Address, ip_address, ip_network
+import socket
+from array import array
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from ipaddress import ip_network
+
+KINDS = ("company", "isp", "hosting", "vpn", "mobile")
+SHARED_KINDS = frozenset({"isp", "hosting", "vpn", "mobile"})
+_KIND_RANK = {"hosting": 0, "vpn": 1, "mobile": 2, "isp": 3, "company": 4}
+_SOURCE_RANK = {"ip_ranges": 0, "accounts": 1}
+
+
+@dataclass(frozen=True, slots=True)
+class RangeClaim:
+    cidr: str
+    account_id: str
+    kind: str = "company"
+    source: str = "accounts"
+
+    def rank(self) -> tuple[int, int, str]:
+        return (_KIND_RANK.get(self.kind, 9), _SOURCE_RANK.get(self.source, 9), self.account_id)
 
 
 @dataclass(frozen=True, slots=True)
 class RangeMatch:
     account_id: str
     cidr: str
+    kind: str
+    source: str
+
+    @property
+    def shared(self) -> bool:
+        return self.kind in SHARED_KINDS
 
 
-@dataclass
+def _ints(bits: int) -> Sequence[int]:
+    """Compact unsigned 64-bit array for IPv4; a list of ints for 128-bit IPv6."""
+    return [] if bits > 64 else array("Q")
+
+
 class _Family:
-    bits: int
-    by_len: dict[int, dict[int, str]] = field(default_factory=dict)
-    lengths: list[int] = field(default_factory=list)
+    """Flattened segments of one address family."""
 
-    def add(self, network: int, prefixlen: int, account_id: str) -> str | None:
-        table = self.by_len.setdefault(prefixlen, {})
-        previous = table.get(network)
-        table[network] = account_id
-        self.lengths = sorted(self.by_len, reverse=True)
-        return previous if previous not in (None, account_id) else None
+    def __init__(self, bits: int, ranges: list[tuple[int, int, int]]) -> None:
+        # ranges: (network, prefixlen, claim index), already one claim per network
+        self.bits = bits
+        self.net: Sequence[int] = _ints(bits)
+        self.plen = array("B")
+        self.claim = array("I")
+        self.starts: Sequence[int] = _ints(bits)
+        self.ends: Sequence[int] = _ints(bits)
+        self.seg_range = array("I")
+        # Parents (shorter prefix) before children at the same start.
+        ranges.sort(key=lambda r: (r[0], r[1]))
+        for network, prefixlen, claim in ranges:
+            self.net.append(network)  # type: ignore[attr-defined]
+            self.plen.append(prefixlen)
+            self.claim.append(claim)
+        self._flatten()
 
-    def lookup(self, value: int) -> tuple[int, int, str] | None:
-        for prefixlen in self.lengths:
-            network = value >> (self.bits - prefixlen) << (self.bits - prefixlen)
-            account_id = self.by_len[prefixlen].get(network)
-            if account_id is not None:
-                return network, prefixlen, account_id
+    def _end(self, i: int) -> int:
+        return self.net[i] + (1 << (self.bits - self.plen[i])) - 1
+
+    def _emit(self, start: int, end: int, range_index: int) -> None:
+        if start <= end:
+            self.starts.append(start)  # type: ignore[attr-defined]
+            self.ends.append(end)  # type: ignore[attr-defined]
+            self.seg_range.append(range_index)
+
+    def _flatten(self) -> None:
+        stack: list[int] = []  # open ranges, innermost last
+        cursor = 0
+        for i in range(len(self.net)):
+            start = self.net[i]
+            while stack and self._end(stack[-1]) < start:
+                top = stack.pop()
+                self._emit(cursor, self._end(top), top)
+                cursor = self._end(top) + 1
+            if stack:
+                self._emit(cursor, start - 1, stack[-1])
+            stack.append(i)
+            cursor = start
+        while stack:
+            top = stack.pop()
+            self._emit(cursor, self._end(top), top)
+            cursor = self._end(top) + 1
+
+    def find(self, value: int) -> int | None:
+        """Index of the most specific range containing ``value``."""
+        i = bisect_right(self.starts, value) - 1
+        if i >= 0 and value <= self.ends[i]:
+            return self.seg_range[i]
         return None
 
 
 class IpRangeTable:
-    def __init__(self) -> None:
-        self._v4 = _Family(32)
-        self._v6 = _Family(128)
+    def __init__(self, claims: Iterable[RangeClaim] = ()) -> None:
+        best: dict[tuple[int, int, int], RangeClaim] = {}
         self.conflicts: list[str] = []
+        for claim in claims:
+            net = ip_network(claim.cidr, strict=False)
+            claim = RangeClaim(str(net), claim.account_id, claim.kind, claim.source)
+            key = (net.version, int(net.network_address), net.prefixlen)
+            held = best.get(key)
+            if held is None:
+                best[key] = claim
+                continue
+            if (held.account_id, held.kind) != (claim.account_id, claim.kind):
+                winner, loser = sorted((held, claim), key=RangeClaim.rank)
+                self.conflicts.append(
+                    f"{net}: {_who(winner)} wins over {_who(loser)}")
+                best[key] = winner
+        self._claims = list(best.values())
+        v4: list[tuple[int, int, int]] = []
+        v6: list[tuple[int, int, int]] = []
+        for index, ((version, network, prefixlen), _) in enumerate(best.items()):
+            (v4 if version == 4 else v6).append((network, prefixlen, index))
+        self._v4 = _Family(32, v4)
+        self._v6 = _Family(128, v6)
 
     def __len__(self) -> int:
-        return sum(len(t) for f in (self._v4, self._v6) for t in f.by_len.values())
-
-    def add(self, cidr: str, account_id: str) -> None:
-        """Add a range; an identical range owned by another account is a conflict (last wins)."""
-        net = ip_network(cidr, strict=False)
-        family = self._v4 if net.version == 4 else self._v6
-        previous = family.add(int(net.network_address), net.prefixlen, account_id)
-        if previous is not None:
-            self.conflicts.append(f"{net} claimed by {previous} and {account_id}")
+        return len(self._claims)
 
     def lookup(self, ip: str) -> RangeMatch | None:
         try:
-            addr: IPv4Address | IPv6Address = ip_address(ip)
-        except ValueError:
+            if ":" in ip:
+                value = int.from_bytes(socket.inet_pton(socket.AF_INET6, ip), "big")
+                if value >> 32 == 0xFFFF:  # IPv4-mapped IPv6: match IPv4 ranges
+                    family, value = self._v4, value & 0xFFFFFFFF
+                else:
+                    family = self._v6
+            else:
+                value = int.from_bytes(socket.inet_pton(socket.AF_INET, ip), "big")
+                family = self._v4
+        except OSError:
             return None
-        if isinstance(addr, IPv6Address) and addr.ipv4_mapped is not None:
-            addr = addr.ipv4_mapped
-        family = self._v4 if addr.version == 4 else self._v6
-        found = family.lookup(int(addr))
+        found = family.find(value)
         if found is None:
             return None
-        network, prefixlen, account_id = found
-        net_addr = IPv4Address(network) if family is self._v4 else IPv6Address(network)
-        return RangeMatch(account_id, f"{net_addr}/{prefixlen}")
+        claim = self._claims[family.claim[found]]
+        return RangeMatch(claim.account_id, claim.cidr, claim.kind, claim.source)
+
+
+def _who(claim: RangeClaim) -> str:
+    owner = claim.account_id or "(shared)"
+    return f"{owner} [{claim.kind}, {claim.source}]"

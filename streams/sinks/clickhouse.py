@@ -39,6 +39,10 @@ class ClickHouseSink:
         self.client = client
         self.lock = lock or threading.RLock()
 
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        with self.lock:
+            return [tuple(r) for r in self.client.query(sql).result_rows]
+
     def write(self, batch: BatchResult) -> WriteSummary:
         with self.lock:
             events = self._new_events(batch.events)

@@ -11,6 +11,7 @@ import pytest
 from kafka import KafkaConsumer, TopicPartition
 
 from services.local_kafka import free_port, port_open
+from services.warehouse import migration_files
 from tests.conftest import PULSE, PulseEnv
 
 pytestmark = pytest.mark.integration
@@ -39,7 +40,8 @@ def test_demo_starts_its_own_stack_prints_top_accounts_and_stops_it(tmp_path):
 def test_up_is_idempotent_and_status_reports_the_stack(pulse_env: PulseEnv):
     first = pulse_env.cli("up").stdout
     assert "kafka     already running" in first  # the session's broker, not started again
-    assert "topics    created" in first and "4 migration(s) applied" in first
+    assert "topics    created" in first
+    assert f"{len(migration_files())} migration(s) applied" in first
     second = pulse_env.cli("up").stdout
     assert "topics    all present" in second and "up to date" in second
     status = pulse_env.cli("status").stdout

@@ -1,15 +1,16 @@
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from schemas.events import AdClick, EmailOpen, WebVisit
 from schemas.reference import Account, Contact
 from streams.attribution.chain import build_attributor
 from streams.attribution.domains import shipped_free_mail_domains
+from streams.attribution.ip_ranges import RangeClaim
 
 TS = datetime(2026, 11, 2, tzinfo=UTC)
 ACCOUNTS = [
     Account(account_id="acme", name="Acme", domains="acme.com", ip_ranges="198.18.0.0/22"),
     Account(account_id="globex", name="Globex", domains="globex.com",
-            ip_ranges="198.18.8.0/22;2001:db8:2::/48"),
+            ip_ranges="198.18.8.0/22;198.18.12.0/22;2001:db8:2::/48"),
 ]
 CONTACTS = [
     Contact(email="consultant@globex.com", account_id="acme"),  # works for acme
@@ -17,8 +18,15 @@ CONTACTS = [
 ]
 
 
+SHARED = [
+    RangeClaim("198.18.0.128/25", "", "isp", "ip_ranges"),  # inside acme's /22
+    RangeClaim("192.0.2.0/24", "", "hosting", "ip_ranges"),
+    RangeClaim("198.18.8.0/22", "", "vpn", "ip_ranges"),  # same prefix as globex's range
+]
+
+
 def attributor():
-    return build_attributor(ACCOUNTS, CONTACTS, shipped_free_mail_domains())
+    return build_attributor(ACCOUNTS, CONTACTS, shipped_free_mail_domains(), SHARED)
 
 
 def visit(ip: str, email: str | None = None) -> WebVisit:
@@ -28,7 +36,8 @@ def visit(ip: str, email: str | None = None) -> WebVisit:
 
 def test_known_contact_beats_domain_and_ip():
     m = attributor().attribute(visit("198.18.8.1", "consultant@globex.com"))
-    assert (m.account_id, m.method, m.evidence) == ("acme", "contact", "consultant@globex.com")
+    assert (m.account_id, m.method) == ("acme", "contact")
+    assert m.evidence == {"contact": "consultant@globex.com"}
 
 
 def test_free_mail_contact_still_matches_by_contact():
@@ -40,17 +49,61 @@ def test_free_mail_contact_still_matches_by_contact():
 
 def test_email_domain_beats_ip():
     m = attributor().attribute(visit("198.18.0.9", "someone@mail.globex.com"))
-    assert (m.account_id, m.method, m.evidence) == ("globex", "email_domain", "globex.com")
+    assert (m.account_id, m.method) == ("globex", "email_domain")
+    assert m.evidence == {"domain": "globex.com", "host": "mail.globex.com"}
 
 
 def test_unknown_free_mail_falls_through_to_ip():
     m = attributor().attribute(visit("198.18.0.9", "stranger@gmail.com"))
-    assert (m.account_id, m.method, m.evidence) == ("acme", "ip_range", "198.18.0.0/22")
+    assert (m.account_id, m.method) == ("acme", "ip_range")
+    assert m.evidence == {"cidr": "198.18.0.0/22", "kind": "company", "source": "accounts"}
+
+
+def test_shared_networks_never_attribute_even_inside_a_company_range():
+    m = attributor().attribute(visit("198.18.0.200"))
+    assert (m.account_id, m.method) == ("", "")
+    assert m.evidence == {"cidr": "198.18.0.128/25", "kind": "isp", "source": "ip_ranges"}
+    assert m.non_human == ""  # people at home are people
+
+
+def test_equal_prefix_shared_claim_beats_company_claim_and_is_reported():
+    a = attributor()
+    assert a.attribute(visit("198.18.9.1")).account_id == ""
+    assert a.ip_ranges.conflicts == [
+        "198.18.8.0/22: (shared) [vpn, ip_ranges] wins over globex [company, accounts]"]
+
+
+def test_hosting_traffic_is_flagged_non_human():
+    m = attributor().attribute(visit("192.0.2.10"))
+    assert m.non_human == "hosting_ip" and m.account_id == ""
+
+
+def test_bot_is_attributed_for_audit_but_flagged():
+    bot = visit("198.18.0.9").model_copy(
+        update={"user_agent": "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"})
+    m = attributor().attribute(bot)
+    assert (m.account_id, m.non_human) == ("acme", "bot_user_agent")
+
+
+def test_scanner_and_privacy_proxy_opens_are_flagged():
+    base = EmailOpen(event_id="e", type="email_open", ts=TS, email="anna@acme.com",
+                     campaign_id="c", user_agent="Mozilla/5.0 (Windows NT 10.0) Outlook")
+    a = attributor()
+    assert a.attribute(base).non_human == ""
+    scanned = base.model_copy(update={"sent_at": TS - timedelta(seconds=3)})
+    assert a.attribute(scanned).non_human == "email_scanner"
+    read_later = base.model_copy(update={"sent_at": TS - timedelta(hours=2)})
+    assert a.attribute(read_later).non_human == ""
+    assert a.attribute(base.model_copy(update={"ip": "17.58.1.2"})).non_human == \
+        "privacy_proxy_open"
+    assert a.attribute(base.model_copy(update={"user_agent": "Mozilla/5.0"})).non_human == \
+        "privacy_proxy_open"
 
 
 def test_ipv6_ad_click():
     m = attributor().attribute(
         AdClick(event_id="e", type="ad_click", ts=TS, ip="2001:db8:2::7", campaign_id="c"))
+    assert m.evidence["cidr"] == "2001:db8:2::/48"
     assert (m.account_id, m.method) == ("globex", "ip_range")
 
 

@@ -40,3 +40,32 @@ def test_missing_column_names_what_is_expected(tmp_path):
     path = write(tmp_path, "id,name\nacme,Acme\n")
     with pytest.raises(CsvError, match="header lacks column\\(s\\) account_id, domains"):
         read_csv(path, Account, ACCOUNT_HEADER)
+
+
+def test_ultimate_parents_walk_to_the_top_and_refuse_cycles():
+    from services.reference_loader import ultimate_parents
+
+    tops = ultimate_parents({"eu": "acme", "de": "eu", "acme": "", "lone": "", "orphan": "gone"})
+    assert tops == {"eu": "acme", "de": "acme", "acme": "acme", "lone": "lone", "orphan": "gone"}
+    with pytest.raises(ValueError, match="cycle: a -> b -> a"):
+        ultimate_parents({"a": "b", "b": "a"})
+
+
+def test_ip_ranges_csv_checks_kind_and_owner(tmp_path):
+    from schemas.reference import IpRange
+    from services.reference_loader import IP_RANGE_HEADER
+
+    path = tmp_path / "ranges.csv"
+    path.write_text("cidr,account_id,kind,source\n"
+                    "198.18.0.0/24,acme,company,ops\n"
+                    "203.0.113.0/24,,isp,vendor-x\n"
+                    "192.0.2.0/24,acme,hosting,vendor-x\n"
+                    "192.0.3.0/24,,company,ops\n"
+                    "192.0.4.0/24,,satellite,ops\n")
+    with pytest.raises(CsvError) as err:
+        read_csv(path, IpRange, IP_RANGE_HEADER)
+    assert err.value.problems == [
+        "line 4: a hosting range is shared: leave account_id empty",
+        "line 5: a company range needs an account_id",
+        "line 6: kind: Input should be 'company', 'isp', 'hosting', 'vpn' or 'mobile'",
+    ]

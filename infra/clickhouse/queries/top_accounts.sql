@@ -11,7 +11,7 @@ SELECT
 FROM abm.events AS e FINAL
 LEFT JOIN (SELECT account_id, name, tier FROM abm.accounts FINAL) AS a
     ON a.account_id = e.account_id
-WHERE e.account_id != ''
+WHERE e.account_id != '' AND e.non_human = ''
 GROUP BY e.account_id
 ORDER BY score DESC, account
 LIMIT 10

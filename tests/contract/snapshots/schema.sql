@@ -16,7 +16,7 @@ AS SELECT
     round(sum(score), 2) AS score
 FROM abm.events
 FINAL
-WHERE account_id != ''
+WHERE (account_id != '') AND (non_human = '')
 GROUP BY
     day,
     account_id,
@@ -29,6 +29,8 @@ CREATE TABLE abm.accounts
     `domains` Array(String),
     `ip_ranges` Array(String),
     `tier` LowCardinality(String),
+    `parent_account_id` String DEFAULT '',
+    `ultimate_parent_id` String DEFAULT '',
     `loaded_at` DateTime64(3, 'UTC') DEFAULT now64(3)
 )
 ENGINE = ReplacingMergeTree(loaded_at)
@@ -68,6 +70,7 @@ CREATE TABLE abm.events
     `match_method` LowCardinality(String),
     `match_confidence` Float32,
     `match_evidence` String,
+    `non_human` LowCardinality(String) DEFAULT '' COMMENT 'why this is not a person (bot_user_agent, hosting_ip, email_scanner, privacy_proxy_open); empty for people',
     `person_key` String COMMENT 'HMAC of email, else visitor id, else IP: distinct people',
     `email_domain` String,
     `ip` String,
@@ -88,6 +91,50 @@ ENGINE = ReplacingMergeTree(ingested_at)
 PARTITION BY toYYYYMM(ts)
 ORDER BY event_id
 SETTINGS non_replicated_deduplication_window = 1000, index_granularity = 8192;
+
+CREATE TABLE abm.ip_ranges
+(
+    `cidr` String,
+    `account_id` String,
+    `kind` LowCardinality(String),
+    `source` String,
+    `loaded_at` DateTime64(3, 'UTC') DEFAULT now64(3)
+)
+ENGINE = ReplacingMergeTree(loaded_at)
+ORDER BY (cidr, kind, account_id)
+SETTINGS index_granularity = 8192;
+
+CREATE VIEW abm.parent_engagement_daily
+(
+    `day` Date,
+    `parent_account_id` String,
+    `channel` LowCardinality(String),
+    `events` UInt64,
+    `people` UInt64,
+    `score` Float64
+)
+AS SELECT
+    toDate(e.ts) AS day,
+    if(a.ultimate_parent_id = '', e.account_id, a.ultimate_parent_id) AS parent_account_id,
+    e.channel AS channel,
+    count() AS events,
+    uniqExact(e.person_key) AS people,
+    round(sum(e.score), 2) AS score
+FROM abm.events AS e
+FINAL
+LEFT JOIN
+(
+    SELECT
+        account_id,
+        ultimate_parent_id
+    FROM abm.accounts
+    FINAL
+) AS a ON a.account_id = e.account_id
+WHERE (e.account_id != '') AND (e.non_human = '')
+GROUP BY
+    day,
+    parent_account_id,
+    channel;
 
 CREATE TABLE abm.schema_migrations
 (
