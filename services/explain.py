@@ -50,7 +50,8 @@ def attribute_lines(settings: Settings, warehouse: Warehouse,
                     lines: Iterable[bytes]) -> Iterator[str]:
     """One JSON line per input line: the attribution, or the reason it cannot be read."""
     attributor = load_attributor(lambda sql: warehouse.query(sql).rows, free_mail(settings),
-                                 non_human_filter(settings))
+                                 non_human_filter(settings), settings.name_cutoff,
+                                 settings.name_margin)
     for n, line in enumerate(lines, 1):
         if not line.strip():
             continue

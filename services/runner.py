@@ -66,7 +66,8 @@ def run_pipeline(settings: Settings, drain: bool = False) -> RunResult:
     warehouse = DirectWarehouse(settings)
     migrate(warehouse.writer)
     sink = ClickHouseSink(warehouse.writer, ENGINE_LOCK)
-    reference = ReferenceData(free_mail(settings), non_human_filter(settings))
+    reference = ReferenceData(free_mail(settings), non_human_filter(settings),
+                              settings.name_cutoff, settings.name_margin)
     reference.refresh(sink.query)
     owner = OwnerServer(warehouse, settings) if settings.embedded else None
     app = create_app(settings)

@@ -22,8 +22,8 @@ _VERSION_SQL = (
 )
 
 
-def load_attributor(query: Query, free_mail: frozenset[str],
-                    non_human: NonHumanFilter) -> Attributor:
+def load_attributor(query: Query, free_mail: frozenset[str], non_human: NonHumanFilter,
+                    name_cutoff: float = 85.0, name_margin: float = 8.0) -> Attributor:
     accounts = query("SELECT account_id, name, domains, ip_ranges, tier FROM abm.accounts FINAL")
     contacts = query("SELECT email, account_id FROM abm.contacts FINAL")
     ranges = query("SELECT cidr, account_id, kind, source FROM abm.ip_ranges FINAL")
@@ -34,6 +34,8 @@ def load_attributor(query: Query, free_mail: frozenset[str],
         free_mail,
         (RangeClaim(c, a, k, "ip_ranges") for c, a, k, _ in ranges),
         non_human,
+        name_cutoff,
+        name_margin,
     )
     log.info("reference data loaded", extra={"accounts": len(accounts), "contacts": len(contacts),
                                              "ip_ranges": len(ranges)})
@@ -43,9 +45,12 @@ def load_attributor(query: Query, free_mail: frozenset[str],
 class ReferenceData:
     """Holds the current attributor; ``refresh`` swaps in a new one when the data changed."""
 
-    def __init__(self, free_mail: frozenset[str], non_human: NonHumanFilter) -> None:
+    def __init__(self, free_mail: frozenset[str], non_human: NonHumanFilter,
+                 name_cutoff: float = 85.0, name_margin: float = 8.0) -> None:
         self.free_mail = free_mail
         self.non_human = non_human
+        self.name_cutoff = name_cutoff
+        self.name_margin = name_margin
         self.version: object = None
         self.attributor: Attributor = build_attributor([], [], free_mail, non_human=non_human)
 
@@ -53,6 +58,7 @@ class ReferenceData:
         version = query(_VERSION_SQL)[0]
         if version == self.version:
             return False
-        self.attributor = load_attributor(query, self.free_mail, self.non_human)
+        self.attributor = load_attributor(query, self.free_mail, self.non_human,
+                                          self.name_cutoff, self.name_margin)
         self.version = version
         return True

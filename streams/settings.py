@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     privacy_proxy_ranges: str = Field(
         "17.0.0.0/8", description="';'-separated networks of privacy proxies that pre-fetch "
         "email (Apple Mail Privacy Protection); opens from them are not people.")
+    name_cutoff: float = Field(
+        85.0, ge=0, le=100, description="Company-name match: least rapidfuzz score (0-100).")
+    name_margin: float = Field(
+        8.0, ge=0, description="Company-name match: lead the best needs over the runner-up.")
     log_level: str = Field("WARNING", description="Log level of AccountPulse and Faust.")
 
     @cached_property

@@ -1,4 +1,4 @@
-"""The attribution chain: known contact -> email domain -> IP range (-> company name).
+"""The attribution chain: known contact -> email domain -> IP range -> company name.
 
 The first matcher that answers wins, from the strongest evidence (a person we know) to
 the weakest (an office network, which visitors share). Shared networks (ISP, hosting,
@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 
 from schemas.events import Event
 from schemas.reference import Account, Contact
+from streams.attribution.company_names import CompanyNameIndex, NameMatch
 from streams.attribution.contacts import ContactBook
 from streams.attribution.domains import DomainIndex
 from streams.attribution.ip_ranges import IpRangeTable, RangeClaim, RangeMatch
 from streams.attribution.match import NO_MATCH, Attribution
 from streams.non_human import NonHumanFilter
 
-CONFIDENCE = {"contact": 1.0, "email_domain": 0.95, "ip_range": 0.8}
+CONFIDENCE = {"contact": 1.0, "email_domain": 0.95, "ip_range": 0.8, "company_name": 0.7}
 
 
 @dataclass(frozen=True)
@@ -28,11 +29,15 @@ class Attributor:
     domains: DomainIndex
     ip_ranges: IpRangeTable
     non_human: NonHumanFilter = field(default_factory=NonHumanFilter)
+    names: CompanyNameIndex = field(default_factory=lambda: CompanyNameIndex([]))
 
     def attribute(self, event: Event) -> Attribution:
         ip = getattr(event, "ip", None)
         ip_hit = self.ip_ranges.lookup(ip) if ip else None
         match = self._match(event, ip_hit)
+        company = getattr(event, "company_name", None)
+        if company:
+            match = self._with_name(match, self.names.lookup(company))
         reason = self.non_human.reason(event, ip_hit)
         if reason:
             return Attribution(match.account_id, match.method, match.confidence,
@@ -58,6 +63,24 @@ class Attributor:
             return Attribution(ip_hit.account_id, "ip_range", CONFIDENCE["ip_range"], evidence)
         return NO_MATCH
 
+    def _with_name(self, match: Attribution, name: NameMatch) -> Attribution:
+        """A typed company name decides only when nothing stronger did; when stronger
+        evidence exists, the name is kept beside it, agreeing or not."""
+        evidence = {"name": name.query, "normalised": name.normalised, "result": name.reason,
+                    "candidates": [{"account_id": c.account_id, "name": c.name,
+                                    "score": c.score} for c in name.candidates]}
+        if match.method:
+            agrees = name.account_id == match.account_id if name.account_id else None
+            return Attribution(match.account_id, match.method, match.confidence,
+                               {**match.evidence, "company_name": {**evidence,
+                                                                   "agrees": agrees}})
+        if not name.account_id:
+            return Attribution("", "", 0.0, {**match.evidence, "company_name": evidence})
+        best = name.candidates[0].score
+        confidence = round(CONFIDENCE["company_name"] * best / 100, 3)
+        return Attribution(name.account_id, "company_name", confidence,
+                           {**match.evidence, "company_name": evidence})
+
 
 def build_attributor(
     accounts: Iterable[Account],
@@ -65,7 +88,10 @@ def build_attributor(
     free_mail: Iterable[str],
     ip_claims: Iterable[RangeClaim] = (),
     non_human: NonHumanFilter | None = None,
+    name_cutoff: float = 85.0,
+    name_margin: float = 8.0,
 ) -> Attributor:
+    accounts = list(accounts)
     domains = DomainIndex(free_mail)
     claims = list(ip_claims)
     for account in accounts:
@@ -73,4 +99,5 @@ def build_attributor(
             domains.add(domain, account.account_id)
         claims.extend(RangeClaim(cidr, account.account_id) for cidr in account.ip_ranges)
     book = ContactBook((c.email, c.account_id) for c in contacts)
-    return Attributor(book, domains, IpRangeTable(claims), non_human or NonHumanFilter())
+    names = CompanyNameIndex(((a.account_id, a.name) for a in accounts), name_cutoff, name_margin)
+    return Attributor(book, domains, IpRangeTable(claims), non_human or NonHumanFilter(), names)

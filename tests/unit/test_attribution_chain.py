@@ -2,7 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 from schemas.events import AdClick, EmailOpen, WebVisit
 from schemas.reference import Account, Contact
-from streams.attribution.chain import build_attributor
+from streams.attribution.chain import CONFIDENCE, build_attributor
 from streams.attribution.domains import shipped_free_mail_domains
 from streams.attribution.ip_ranges import RangeClaim
 
@@ -118,3 +118,27 @@ def test_confidence_orders_methods():
     d = a.attribute(visit("1.1.1.1", "x@acme.com")).confidence
     i = a.attribute(visit("198.18.0.1")).confidence
     assert 1.0 == c > d > i > 0
+
+
+def click_from(ip: str, company: str) -> AdClick:
+    return AdClick(event_id="e", type="ad_click", ts=TS, ip=ip, campaign_id="c",
+                   company_name=company)
+
+
+def test_company_name_decides_only_when_nothing_stronger_did():
+    a = attributor()
+    m = a.attribute(click_from("203.0.113.9", "GLOBEX Inc."))
+    assert (m.account_id, m.method) == ("globex", "company_name")
+    assert 0 < m.confidence < CONFIDENCE["ip_range"]
+    assert m.evidence["company_name"]["result"] == "matched"
+
+
+def test_company_name_disagreeing_with_the_ip_is_recorded_not_trusted():
+    m = attributor().attribute(click_from("198.18.0.9", "Globex"))
+    assert (m.account_id, m.method) == ("acme", "ip_range")
+    assert m.evidence["company_name"]["agrees"] is False
+
+
+def test_unknown_company_name_keeps_candidates():
+    m = attributor().attribute(click_from("203.0.113.9", "Acme Widgets"))
+    assert m.account_id == "" and m.evidence["company_name"]["result"] == "below_cutoff"

@@ -1,0 +1,128 @@
+"""Typed company names ("ACME Corp.", "Tark Tarkvara OU") -> account, or no match.
+
+Names are normalised (legal suffixes stripped by cleanco, accents folded, abbreviations
+expanded, generic words dropped), candidates come from a character-trigram index so a
+lookup never scans every account, and rapidfuzz scores the few candidates. A match needs
+a score over the cutoff *and* a clear lead over the runner-up; otherwise the answer is no
+match, with the candidates kept as evidence. Guessing between two close names is how an
+event lands on the wrong company.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from cleanco import basename
+from rapidfuzz import fuzz
+
+ABBREVIATIONS = {
+    "intl": "international", "int'l": "international", "corp": "corporation",
+    "mfg": "manufacturing", "tech": "technology", "techs": "technologies",
+    "sys": "systems", "svcs": "services", "svc": "services", "bros": "brothers",
+    "natl": "national", "assoc": "associates", "eng": "engineering", "labs": "laboratories",
+    "lab": "laboratory", "mgmt": "management", "dev": "development", "&": "and",
+    "ind": "industries", "inds": "industries", "ent": "enterprises",
+}
+# Words that name the shape of a company, not which one: "Globex Intl" is Globex.
+GENERIC = frozenset({"the", "group", "grp", "holding", "holdings", "company", "co", "and",
+                     "international", "worldwide", "global"})
+_PUNCT = re.compile(r"[^\w&']+")
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=65536)
+def normalise(name: str) -> str:
+    """The comparable core of a company name: 'Tark Tarkvara OÜ' -> 'tark tarkvara'."""
+    text = unicodedata.normalize("NFKC", name).strip()
+    text = basename(basename(text))  # twice: "Wonka GmbH & Co. KG"
+    text = _fold(text).casefold()
+    tokens = [ABBREVIATIONS.get(t, t) for t in _PUNCT.split(text) if t]
+    kept = [t for t in tokens if t not in GENERIC]
+    return " ".join(kept or tokens)
+
+
+def trigrams(text: str) -> set[str]:
+    padded = f"  {text} "
+    return {padded[i:i + 3] for i in range(len(padded) - 2)}
+
+
+@dataclass(frozen=True, slots=True)
+class NameCandidate:
+    account_id: str
+    name: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class NameMatch:
+    account_id: str  # "" when no match
+    query: str
+    normalised: str
+    candidates: tuple[NameCandidate, ...]  # best first
+    reason: str  # matched | below_cutoff | ambiguous | no_candidates
+
+
+class CompanyNameIndex:
+    def __init__(self, accounts: Iterable[tuple[str, str]], cutoff: float = 85.0,
+                 margin: float = 8.0, max_candidates: int = 25) -> None:
+        self.cutoff = cutoff
+        self.margin = margin
+        self.max_candidates = max_candidates
+        self.ids: list[str] = []
+        self.names: list[str] = []
+        self.keys: list[str] = []
+        postings: dict[str, list[int]] = {}
+        for account_id, name in accounts:
+            key = normalise(name)
+            if not key:
+                continue
+            index = len(self.ids)
+            self.ids.append(account_id)
+            self.names.append(name)
+            self.keys.append(key)
+            for gram in trigrams(key):
+                postings.setdefault(gram, []).append(index)
+        # Trigrams in more than 5% of names ("ion", " co") say little and cost much.
+        common = max(50, len(self.ids) // 20)
+        self._postings = {g: np.array(p, dtype=np.int32) for g, p in postings.items()
+                          if len(p) <= common}
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def _candidates(self, key: str) -> list[int]:
+        lists = [self._postings[g] for g in trigrams(key) if g in self._postings]
+        if not lists:
+            return []
+        counts = np.bincount(np.concatenate(lists), minlength=len(self.ids))
+        k = min(self.max_candidates, int(np.count_nonzero(counts)))
+        top = np.argpartition(counts, -k)[-k:]
+        return [int(i) for i in top if counts[i] > 0]
+
+    def lookup(self, name: str) -> NameMatch:
+        key = normalise(name)
+        scored = []
+        for i in self._candidates(key):
+            scored.append(NameCandidate(self.ids[i], self.names[i],
+                                        round(fuzz.token_sort_ratio(key, self.keys[i]), 1)))
+        # Best first; several rows of one account (aliases) count as one candidate.
+        best: dict[str, NameCandidate] = {}
+        for c in sorted(scored, key=lambda c: (-c.score, c.account_id)):
+            best.setdefault(c.account_id, c)
+        ranked = tuple(best.values())[:3]
+        if not ranked:
+            return NameMatch("", name, key, (), "no_candidates")
+        if ranked[0].score < self.cutoff:
+            return NameMatch("", name, key, ranked, "below_cutoff")
+        if len(ranked) > 1 and ranked[0].score - ranked[1].score < self.margin:
+            return NameMatch("", name, key, ranked, "ambiguous")
+        return NameMatch(ranked[0].account_id, name, key, ranked, "matched")
