@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import lru_cache
-from ipaddress import ip_address, ip_network
 
 from crawlerdetect import CrawlerDetect
 
 from schemas.events import EmailOpen, Event
-from streams.attribution.ip_ranges import RangeMatch
+from streams.attribution.ip_ranges import IpRangeTable, RangeClaim, RangeMatch
 
 _DETECTOR = CrawlerDetect()
 # Apple's network; MPP fetches images from it with a bare "Mozilla/5.0" user agent.
@@ -32,10 +31,11 @@ class NonHumanFilter:
     def __init__(self, scanner_seconds: float = 10.0,
                  privacy_proxy_ranges: Iterable[str] = DEFAULT_PRIVACY_PROXY_RANGES) -> None:
         self.scanner_seconds = scanner_seconds
-        self.proxy_networks = [ip_network(c, strict=False) for c in privacy_proxy_ranges]
+        self.proxy_table = IpRangeTable(RangeClaim(c, "", "privacy_proxy", "settings")
+                                        for c in privacy_proxy_ranges)
 
     def reason(self, event: Event, ip_match: RangeMatch | None) -> str:
-        ua = getattr(event, "user_agent", None)
+        ua = event.__dict__.get("user_agent")
         if ua and is_bot(ua):
             return "bot_user_agent"
         if ip_match is not None and ip_match.kind == "hosting":
@@ -50,9 +50,4 @@ class NonHumanFilter:
         return ""
 
     def _from_proxy(self, ip: str | None) -> bool:
-        if not ip or not self.proxy_networks:
-            return False
-        addr = ip_address(ip)
-        if addr.version == 6 and addr.ipv4_mapped is not None:
-            addr = addr.ipv4_mapped
-        return any(addr in net for net in self.proxy_networks)
+        return bool(ip) and self.proxy_table.lookup(ip) is not None  # type: ignore[arg-type]

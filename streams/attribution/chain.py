@@ -32,20 +32,19 @@ class Attributor:
     names: CompanyNameIndex = field(default_factory=lambda: CompanyNameIndex([]))
 
     def attribute(self, event: Event) -> Attribution:
-        ip = getattr(event, "ip", None)
+        # Field values straight from the model's __dict__: a missing attribute on a
+        # pydantic model goes through a slow __getattr__, and this runs per event.
+        fields = event.__dict__
+        ip = fields.get("ip")
         ip_hit = self.ip_ranges.lookup(ip) if ip else None
-        match = self._match(event, ip_hit)
-        company = getattr(event, "company_name", None)
+        match = self._match(fields.get("email"), ip_hit)
+        company = fields.get("company_name")
         if company:
             match = self._with_name(match, self.names.lookup(company))
         reason = self.non_human.reason(event, ip_hit)
-        if reason:
-            return Attribution(match.account_id, match.method, match.confidence,
-                               match.evidence, non_human=reason)
-        return match
+        return match._replace(non_human=reason) if reason else match
 
-    def _match(self, event: Event, ip_hit: RangeMatch | None) -> Attribution:
-        email = getattr(event, "email", None)
+    def _match(self, email: str | None, ip_hit: RangeMatch | None) -> Attribution:
         if email:
             account_id = self.contacts.lookup(email)
             if account_id is not None:

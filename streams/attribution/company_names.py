@@ -91,8 +91,8 @@ class CompanyNameIndex:
             self.keys.append(key)
             for gram in trigrams(key):
                 postings.setdefault(gram, []).append(index)
-        # Trigrams in more than 5% of names ("ion", " co") say little and cost much.
-        common = max(50, len(self.ids) // 20)
+        # Trigrams in more than 1% of names ("ion", " co") say little and cost much.
+        common = max(50, len(self.ids) // 100)
         self._postings = {g: np.array(p, dtype=np.int32) for g, p in postings.items()
                           if len(p) <= common}
 
@@ -104,9 +104,12 @@ class CompanyNameIndex:
         if not lists:
             return []
         counts = np.bincount(np.concatenate(lists), minlength=len(self.ids))
-        k = min(self.max_candidates, int(np.count_nonzero(counts)))
-        top = np.argpartition(counts, -k)[-k:]
-        return [int(i) for i in top if counts[i] > 0]
+        # Names sharing at least half as many trigrams as the best one; a threshold and a
+        # small sort, because argpartition over mostly-zero counts is slow.
+        idx = np.flatnonzero(counts >= max(1, int(counts.max()) // 2))
+        if len(idx) > self.max_candidates:
+            idx = idx[np.argsort(counts[idx], kind="stable")[-self.max_candidates:]]
+        return [int(i) for i in idx]
 
     def lookup(self, name: str) -> NameMatch:
         key = normalise(name)

@@ -18,8 +18,8 @@ import socket
 from array import array
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from ipaddress import ip_network
+from typing import NamedTuple
 
 KINDS = ("company", "isp", "hosting", "vpn", "mobile")
 SHARED_KINDS = frozenset({"isp", "hosting", "vpn", "mobile"})
@@ -27,8 +27,9 @@ _KIND_RANK = {"hosting": 0, "vpn": 1, "mobile": 2, "isp": 3, "company": 4}
 _SOURCE_RANK = {"ip_ranges": 0, "accounts": 1}
 
 
-@dataclass(frozen=True, slots=True)
-class RangeClaim:
+class RangeClaim(NamedTuple):
+    """Who uses a network; also what a lookup returns (a tuple: cheap on the hot path)."""
+
     cidr: str
     account_id: str
     kind: str = "company"
@@ -37,17 +38,12 @@ class RangeClaim:
     def rank(self) -> tuple[int, int, str]:
         return (_KIND_RANK.get(self.kind, 9), _SOURCE_RANK.get(self.source, 9), self.account_id)
 
-
-@dataclass(frozen=True, slots=True)
-class RangeMatch:
-    account_id: str
-    cidr: str
-    kind: str
-    source: str
-
     @property
     def shared(self) -> bool:
         return self.kind in SHARED_KINDS
+
+
+RangeMatch = RangeClaim
 
 
 def _ints(bits: int) -> Sequence[int]:
@@ -57,6 +53,8 @@ def _ints(bits: int) -> Sequence[int]:
 
 class _Family:
     """Flattened segments of one address family."""
+
+    bucket_min_segments = 4096  # below this a plain binary search is as fast
 
     def __init__(self, bits: int, ranges: list[tuple[int, int, int]]) -> None:
         # ranges: (network, prefixlen, claim index), already one claim per network
@@ -74,6 +72,15 @@ class _Family:
             self.plen.append(prefixlen)
             self.claim.append(claim)
         self._flatten()
+        # IPv4: per /16, the slice of segments that can hold its addresses, so a lookup
+        # searches a few entries instead of missing the cache all the way down 2M.
+        self.lo = array("I")
+        self.hi = array("I")
+        if bits == 32 and len(self.starts) >= self.bucket_min_segments:
+            for bucket in range(1 << 16):
+                first = bucket << 16
+                self.lo.append(max(0, bisect_right(self.starts, first) - 1))
+                self.hi.append(bisect_right(self.starts, first | 0xFFFF))
 
     def _end(self, i: int) -> int:
         return self.net[i] + (1 << (self.bits - self.plen[i])) - 1
@@ -104,7 +111,11 @@ class _Family:
 
     def find(self, value: int) -> int | None:
         """Index of the most specific range containing ``value``."""
-        i = bisect_right(self.starts, value) - 1
+        if self.lo:
+            bucket = value >> 16
+            i = bisect_right(self.starts, value, self.lo[bucket], self.hi[bucket]) - 1
+        else:
+            i = bisect_right(self.starts, value) - 1
         if i >= 0 and value <= self.ends[i]:
             return self.seg_range[i]
         return None
@@ -154,8 +165,7 @@ class IpRangeTable:
         found = family.find(value)
         if found is None:
             return None
-        claim = self._claims[family.claim[found]]
-        return RangeMatch(claim.account_id, claim.cidr, claim.kind, claim.source)
+        return self._claims[family.claim[found]]
 
 
 def _who(claim: RangeClaim) -> str:

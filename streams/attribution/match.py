@@ -1,16 +1,16 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Attribution:
+class Attribution(NamedTuple):
+    """Which account an event belongs to, how sure we are, and why."""
+
     account_id: str
     method: str  # contact | email_domain | ip_range | company_name | "" (no match)
     confidence: float
-    evidence: dict[str, Any] = field(default_factory=dict)
+    evidence: dict[str, Any] = {}  # never mutated: evidence dicts are built fresh
     non_human: str = ""  # why the event is machine traffic, "" for a person
 
     def evidence_json(self) -> str:

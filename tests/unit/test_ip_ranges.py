@@ -1,7 +1,9 @@
 import random
 from ipaddress import ip_address, ip_network
 
-from streams.attribution.ip_ranges import IpRangeTable, RangeClaim
+import pytest
+
+from streams.attribution.ip_ranges import IpRangeTable, RangeClaim, _Family
 
 
 def table() -> IpRangeTable:
@@ -66,7 +68,10 @@ def test_host_bits_in_cidr_are_masked():
     assert t.lookup("192.0.2.1").cidr == "192.0.2.0/24"
 
 
-def test_flattened_table_agrees_with_brute_force_on_random_nested_ranges():
+@pytest.mark.parametrize("bucketed", [False, True])
+def test_flattened_table_agrees_with_brute_force_on_random_nested_ranges(bucketed, monkeypatch):
+    if bucketed:
+        monkeypatch.setattr(_Family, "bucket_min_segments", 0)
     rng = random.Random(3)
     claims = []
     for i in range(400):
