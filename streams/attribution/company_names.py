@@ -31,7 +31,15 @@ ABBREVIATIONS = {
 # Words that name the shape of a company, not which one: "Globex Intl" is Globex.
 GENERIC = frozenset({"the", "group", "grp", "holding", "holdings", "company", "co", "and",
                      "international", "worldwide", "global"})
-_PUNCT = re.compile(r"[^\w&']+")
+# Legal forms cleanco leaves behind (long forms, leading forms such as Estonian
+# "AS Tallinna Vesi", dotted or spaced variants): dropped wherever they stand.
+LEGAL = frozenset({
+    "inc", "incorporated", "corporation", "ltd", "limited", "llc", "plc", "pty", "proprietary",
+    "gmbh", "ag", "aktiengesellschaft", "kg", "ab", "aktiebolag", "oy", "oyj", "as", "asa",
+    "ou", "sa", "sas", "sarl", "bv", "nv", "kk", "spa", "srl", "sl", "aps", "a/s",
+})
+_PUNCT = re.compile(r"[^\w&'/]+")
+_DOTTED = re.compile(r"\b(?:[a-z]\.){2,}")  # "s.a.s." -> "sas", "g.m.b.h." -> "gmbh"
 
 
 def _fold(text: str) -> str:
@@ -45,9 +53,12 @@ def normalise(name: str) -> str:
     text = unicodedata.normalize("NFKC", name).strip()
     text = basename(basename(text))  # twice: "Wonka GmbH & Co. KG"
     text = _fold(text).casefold()
+    text = _DOTTED.sub(lambda m: m.group(0).replace(".", "") + " ", text)
     tokens = [ABBREVIATIONS.get(t, t) for t in _PUNCT.split(text) if t]
-    kept = [t for t in tokens if t not in GENERIC]
-    return " ".join(kept or tokens)
+    for drop in (LEGAL, GENERIC):
+        kept = [t for t in tokens if t not in drop]
+        tokens = kept or tokens
+    return " ".join(tokens)
 
 
 def trigrams(text: str) -> set[str]:
@@ -73,7 +84,7 @@ class NameMatch:
 
 class CompanyNameIndex:
     def __init__(self, accounts: Iterable[tuple[str, str]], cutoff: float = 85.0,
-                 margin: float = 8.0, max_candidates: int = 25) -> None:
+                 margin: float = 8.0, max_candidates: int = 200) -> None:
         self.cutoff = cutoff
         self.margin = margin
         self.max_candidates = max_candidates
@@ -81,6 +92,7 @@ class CompanyNameIndex:
         self.names: list[str] = []
         self.keys: list[str] = []
         postings: dict[str, list[int]] = {}
+        token_df: dict[str, int] = {}
         for account_id, name in accounts:
             key = normalise(name)
             if not key:
@@ -91,13 +103,23 @@ class CompanyNameIndex:
             self.keys.append(key)
             for gram in trigrams(key):
                 postings.setdefault(gram, []).append(index)
-        # Trigrams in more than 1% of names ("ion", " co") say little and cost much.
-        common = max(50, len(self.ids) // 100)
+            for token in set(key.split()):
+                token_df[token] = token_df.get(token, 0) + 1
+        # Trigrams in more than 2% of names ("ion", " co") say little and cost much.
+        common = max(200, len(self.ids) // 50)
         self._postings = {g: np.array(p, dtype=np.int32) for g, p in postings.items()
                           if len(p) <= common}
+        # Words many names share ("systems", "technologies") weigh less when scoring.
+        self.common_tokens = frozenset(t for t, n in token_df.items()
+                                       if n >= max(5, len(self.ids) // 200))
+        self.cores = [self._core(k) for k in self.keys]
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def _core(self, key: str) -> str:
+        core = [t for t in key.split() if t not in self.common_tokens]
+        return " ".join(core) if core else key
 
     def _candidates(self, key: str) -> list[int]:
         lists = [self._postings[g] for g in trigrams(key) if g in self._postings]
@@ -111,12 +133,19 @@ class CompanyNameIndex:
             idx = idx[np.argsort(counts[idx], kind="stable")[-self.max_candidates:]]
         return [int(i) for i in idx]
 
+    def _score(self, key: str, core: str, i: int) -> float:
+        """Mostly the distinctive words, partly the whole name; 100 only when equal."""
+        if key == self.keys[i]:
+            return 100.0
+        whole = fuzz.token_sort_ratio(key, self.keys[i])
+        distinctive = fuzz.token_sort_ratio(core, self.cores[i])
+        return round(min(99.9, 0.75 * distinctive + 0.25 * whole), 1)
+
     def lookup(self, name: str) -> NameMatch:
         key = normalise(name)
-        scored = []
-        for i in self._candidates(key):
-            scored.append(NameCandidate(self.ids[i], self.names[i],
-                                        round(fuzz.token_sort_ratio(key, self.keys[i]), 1)))
+        core = self._core(key)
+        scored = [NameCandidate(self.ids[i], self.names[i], self._score(key, core, i))
+                  for i in self._candidates(key)]
         # Best first; several rows of one account (aliases) count as one candidate.
         best: dict[str, NameCandidate] = {}
         for c in sorted(scored, key=lambda c: (-c.score, c.account_id)):
@@ -124,8 +153,11 @@ class CompanyNameIndex:
         ranked = tuple(best.values())[:3]
         if not ranked:
             return NameMatch("", name, key, (), "no_candidates")
-        if ranked[0].score < self.cutoff:
+        top = ranked[0].score
+        if top < self.cutoff:
             return NameMatch("", name, key, ranked, "below_cutoff")
-        if len(ranked) > 1 and ranked[0].score - ranked[1].score < self.margin:
+        runner_up = ranked[1].score if len(ranked) > 1 else 0.0
+        # An exact normalised name beats any near one; a near one needs a clear lead.
+        if runner_up == 100.0 or (top < 100.0 and top - runner_up < self.margin):
             return NameMatch("", name, key, ranked, "ambiguous")
         return NameMatch(ranked[0].account_id, name, key, ranked, "matched")
