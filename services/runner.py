@@ -6,6 +6,7 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 
 import faust
 from kafka import KafkaConsumer, TopicPartition
@@ -65,10 +66,13 @@ def run_pipeline(settings: Settings, drain: bool = False) -> RunResult:
     ensure_topics(settings)
     warehouse = DirectWarehouse(settings)
     migrate(warehouse.writer)
-    sink = ClickHouseSink(warehouse.writer, ENGINE_LOCK)
+    sink = ClickHouseSink(warehouse.writer, ENGINE_LOCK,
+                          timedelta(days=settings.stitch_lookback_days))
     reference = ReferenceData(free_mail(settings), non_human_filter(settings),
                               settings.name_cutoff, settings.name_margin)
     reference.refresh(sink.query)
+    reference.refresh_links(sink.query, settings.stitch_lookback_days)
+    reference.learn_ip_blocks(sink.query, settings.learning_rules())
     owner = OwnerServer(warehouse, settings) if settings.embedded else None
     app = create_app(settings)
     stats = register_pipeline(app, settings, sink, reference)

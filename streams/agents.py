@@ -92,7 +92,8 @@ def register_pipeline(
                 for e in batch
             ]
             started = time.perf_counter()
-            result = process_batch(records, reference.attributor, secret, settings.topic_prefix)
+            result = process_batch(records, reference.attributor, secret, settings.topic_prefix,
+                                   links=reference.links)
             await land(result)
             for event in batch:
                 await stream.ack(event)
@@ -109,7 +110,15 @@ def register_pipeline(
     async def refresh_reference() -> None:
         try:
             await in_executor(reference.refresh, sink.query)
+            await in_executor(reference.refresh_links, sink.query, settings.stitch_lookback_days)
         except Exception as err:
             log.warning("reference refresh failed", extra={"error": str(err)})
+
+    @app.timer(settings.learn_interval_seconds)
+    async def learn_ip_blocks() -> None:
+        try:
+            await in_executor(reference.learn_ip_blocks, sink.query, settings.learning_rules())
+        except Exception as err:
+            log.warning("learning IP blocks failed", extra={"error": str(err)})
 
     return stats

@@ -13,14 +13,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from streams.attribution.chain import Attributor
+from streams.attribution.identities import IdentityLink, IdentityLinks
 from streams.codecs import DecodeError, decode
-from streams.rollups import person_key, score_of
+from streams.rollups import person_key, score_of, visitor_key
 
 EVENT_COLUMNS = (
     "event_id", "ts", "type", "channel", "account_id", "match_method", "match_confidence",
-    "match_evidence", "non_human", "person_key", "email_domain", "ip", "url", "referrer",
-    "campaign_id", "ad_id", "platform", "company_name", "user_agent", "score",
-    "_topic", "_partition", "_offset", "ingested_at",
+    "match_evidence", "non_human", "person_key", "visitor_key", "email_domain", "ip",
+    "ip_block", "url", "referrer", "campaign_id", "ad_id", "platform", "company_name",
+    "user_agent", "score", "_topic", "_partition", "_offset", "ingested_at",
 )  # fmt: skip
 DEAD_LETTER_COLUMNS = ("topic", "partition", "offset", "payload", "error", "received_at")
 
@@ -37,6 +38,7 @@ class RawRecord:
 class BatchResult:
     events: list[tuple[object, ...]] = field(default_factory=list)
     dead_letters: list[tuple[object, ...]] = field(default_factory=list)
+    links: list[IdentityLink] = field(default_factory=list)  # visitors newly known
 
 
 def process_batch(
@@ -45,12 +47,14 @@ def process_batch(
     secret: bytes,
     topic_prefix: str = "",
     now: datetime | None = None,
+    links: IdentityLinks | None = None,
 ) -> BatchResult:
     now = now or datetime.now(UTC)
+    links = links if links is not None else IdentityLinks()
     out = BatchResult()
     for rec in records:
         try:
-            out.events.append(_event_row(rec, attributor, secret, topic_prefix, now))
+            out.events.append(_event_row(rec, attributor, secret, topic_prefix, now, links, out))
         except DecodeError as err:
             out.dead_letters.append(_dead_letter_row(rec, str(err), now))
         except Exception as err:  # a bug must cost one record a dead letter, not the stream
@@ -61,11 +65,20 @@ def process_batch(
 
 
 def _event_row(
-    rec: RawRecord, attributor: Attributor, secret: bytes, prefix: str, now: datetime
+    rec: RawRecord, attributor: Attributor, secret: bytes, prefix: str, now: datetime,
+    links: IdentityLinks, out: BatchResult,
 ) -> tuple[object, ...]:
     event = decode(rec.value, rec.topic.removeprefix(prefix))
-    match = attributor.attribute(event)
-    email = getattr(event, "email", None) or ""
+    visitor = visitor_key(event, secret)
+    link = links.lookup(visitor)
+    match = attributor.attribute(event, link)
+    email = event.__dict__.get("email") or ""
+    person = link.person_key if match.method == "stitched" and link else person_key(event, secret)
+    if visitor and email and match.method in ("contact", "email_domain"):
+        # Seen together: this visitor is this person, here and in their other events.
+        new = IdentityLink(visitor, person, match.account_id, event.ts.astimezone(UTC))
+        if links.add(new):
+            out.links.append(new)
     return (
         event.event_id,
         event.ts.astimezone(UTC),
@@ -76,9 +89,11 @@ def _event_row(
         match.confidence,
         match.evidence_json(),
         match.non_human,
-        person_key(event, secret),
+        person,
+        visitor,
         email.rsplit("@", 1)[1] if email else "",
         getattr(event, "ip", None) or "",
+        match.ip_block,
         getattr(event, "url", None) or "",
         getattr(event, "referrer", None) or "",
         getattr(event, "campaign_id", None) or "",

@@ -34,20 +34,23 @@ def score_of(event: Event) -> float:
     raise TypeError(f"not an event: {event!r}")
 
 
-def person_key(event: Event, secret: bytes) -> str:
-    """A keyed hash naming the person behind an event: known email, else visitor id, else IP.
-
-    Keyed (HMAC), because a plain hash of an email is reversible by dictionary.
-    """
-    email = getattr(event, "email", None)
-    anonymous_id = getattr(event, "anonymous_id", None)
-    ip = getattr(event, "ip", None)
-    if email:
-        raw = "e:" + email
-    elif anonymous_id:
-        raw = "a:" + anonymous_id
-    elif ip:
-        raw = "i:" + ip
-    else:  # pragma: no cover - every event type has an email or an ip
-        raw = "x:" + event.event_id
+def keyed(secret: bytes, raw: str) -> str:
+    """Keyed (HMAC) hash: a plain hash of an email is reversible by dictionary."""
     return hmac.new(secret, raw.encode(), hashlib.blake2b).hexdigest()[:32]
+
+
+def person_key(event: Event, secret: bytes) -> str:
+    """Names the person behind an event: known email, else visitor id, else IP."""
+    fields = event.__dict__
+    email, anonymous_id, ip = fields.get("email"), fields.get("anonymous_id"), fields.get("ip")
+    if email:
+        return keyed(secret, "e:" + email)
+    if anonymous_id:
+        return keyed(secret, "a:" + anonymous_id)
+    return keyed(secret, "i:" + (ip or event.event_id))
+
+
+def visitor_key(event: Event, secret: bytes) -> str:
+    """Names the browser / device (anonymous id), "" when the event has none."""
+    anonymous_id = event.__dict__.get("anonymous_id")
+    return keyed(secret, "a:" + anonymous_id) if anonymous_id else ""

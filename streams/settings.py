@@ -8,6 +8,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from streams.attribution.learned_ip import LearningRules
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PULSE_", frozen=True, extra="ignore")
@@ -50,7 +52,29 @@ class Settings(BaseSettings):
         85.0, ge=0, le=100, description="Company-name match: least rapidfuzz score (0-100).")
     name_margin: float = Field(
         8.0, ge=0, description="Company-name match: lead the best needs over the runner-up.")
+    stitch_lookback_days: int = Field(
+        30, ge=0, description="When a visitor becomes known, re-attribute their events this far "
+        "back.")
+    learn_interval_seconds: float = Field(
+        60.0, gt=0, description="How often workers recompute learned IP blocks.")
+    learned_min_people: int = Field(
+        3, ge=1, description="Learned IP block: least distinct identified people.")
+    learned_min_share: float = Field(
+        0.8, gt=0, le=1, description="Learned IP block: least share of the block's identified "
+        "(decayed) traffic that one account must have.")
+    learned_min_weight: float = Field(
+        2.0, ge=0, description="Learned IP block: least decayed evidence (1 = one fresh event).")
+    learned_half_life_days: float = Field(
+        14.0, gt=0, description="Learned IP block: evidence halves in weight every this many "
+        "days, so a block that changes hands moves.")
+    learned_lookback_days: int = Field(
+        90, ge=1, description="Learned IP block: ignore evidence older than this.")
     log_level: str = Field("WARNING", description="Log level of AccountPulse and Faust.")
+
+    def learning_rules(self) -> LearningRules:
+        return LearningRules(self.learned_min_people, self.learned_min_share,
+                             self.learned_min_weight, self.learned_half_life_days,
+                             self.learned_lookback_days)
 
     @cached_property
     def home_dir(self) -> Path:

@@ -1,7 +1,8 @@
-"""The attribution chain: known contact -> email domain -> IP range -> company name.
+"""The attribution chain: known contact -> email domain -> stitched visitor -> IP range ->
+learned IP block -> company name.
 
 The first matcher that answers wins, from the strongest evidence (a person we know) to
-the weakest (an office network, which visitors share). Shared networks (ISP, hosting,
+the weakest (a typed company name). Shared networks (ISP, hosting,
 VPN, mobile) never attribute. Every answer carries its evidence, so a row can be
 explained; non-human traffic is flagged alongside, never dropped.
 """
@@ -16,11 +17,14 @@ from schemas.reference import Account, Contact
 from streams.attribution.company_names import CompanyNameIndex, NameMatch
 from streams.attribution.contacts import ContactBook
 from streams.attribution.domains import DomainIndex
+from streams.attribution.identities import IdentityLink
 from streams.attribution.ip_ranges import IpRangeTable, RangeClaim, RangeMatch
+from streams.attribution.learned_ip import LearnedIpBlocks, block_of
 from streams.attribution.match import NO_MATCH, Attribution
 from streams.non_human import NonHumanFilter
 
-CONFIDENCE = {"contact": 1.0, "email_domain": 0.95, "ip_range": 0.8, "company_name": 0.7}
+CONFIDENCE = {"contact": 1.0, "email_domain": 0.95, "stitched": 0.9, "ip_range": 0.8,
+              "company_name": 0.7, "learned_ip": 0.6}
 
 
 @dataclass(frozen=True)
@@ -30,21 +34,26 @@ class Attributor:
     ip_ranges: IpRangeTable
     non_human: NonHumanFilter = field(default_factory=NonHumanFilter)
     names: CompanyNameIndex = field(default_factory=lambda: CompanyNameIndex([]))
+    learned: LearnedIpBlocks = field(default_factory=LearnedIpBlocks)
 
-    def attribute(self, event: Event) -> Attribution:
+    def attribute(self, event: Event, link: IdentityLink | None = None) -> Attribution:
         # Field values straight from the model's __dict__: a missing attribute on a
         # pydantic model goes through a slow __getattr__, and this runs per event.
         fields = event.__dict__
         ip = fields.get("ip")
         ip_hit = self.ip_ranges.lookup(ip) if ip else None
-        match = self._match(fields.get("email"), ip_hit)
+        block = block_of(ip) if ip and ip_hit is None else ""
+        match = self._match(fields.get("email"), link, ip_hit, block)
         company = fields.get("company_name")
         if company:
             match = self._with_name(match, self.names.lookup(company))
         reason = self.non_human.reason(event, ip_hit)
-        return match._replace(non_human=reason) if reason else match
+        if reason or block:
+            return match._replace(non_human=reason, ip_block=block)
+        return match
 
-    def _match(self, email: str | None, ip_hit: RangeMatch | None) -> Attribution:
+    def _match(self, email: str | None, link: IdentityLink | None, ip_hit: RangeMatch | None,
+               block: str) -> Attribution:
         if email:
             account_id = self.contacts.lookup(email)
             if account_id is not None:
@@ -55,11 +64,19 @@ class Attributor:
             if found is not None:
                 return Attribution(found.account_id, "email_domain", CONFIDENCE["email_domain"],
                                    {"domain": found.domain, "host": host})
+        if link is not None:
+            return Attribution(link.account_id, "stitched", CONFIDENCE["stitched"],
+                               {"visitor_linked_at": link.linked_at.isoformat()})
         if ip_hit is not None:
             evidence = {"cidr": ip_hit.cidr, "kind": ip_hit.kind, "source": ip_hit.source}
             if ip_hit.shared:
                 return Attribution("", "", 0.0, evidence)
             return Attribution(ip_hit.account_id, "ip_range", CONFIDENCE["ip_range"], evidence)
+        learned = self.learned.lookup(block)
+        if learned is not None:
+            return Attribution(learned.account_id, "learned_ip", CONFIDENCE["learned_ip"],
+                               {"block": block, "people": learned.people,
+                                "share": learned.share, "weight": learned.weight})
         return NO_MATCH
 
     def _with_name(self, match: Attribution, name: NameMatch) -> Attribution:
@@ -89,6 +106,7 @@ def build_attributor(
     non_human: NonHumanFilter | None = None,
     name_cutoff: float = 85.0,
     name_margin: float = 8.0,
+    learned: LearnedIpBlocks | None = None,
 ) -> Attributor:
     accounts = list(accounts)
     domains = DomainIndex(free_mail)
@@ -99,4 +117,5 @@ def build_attributor(
         claims.extend(RangeClaim(cidr, account.account_id) for cidr in account.ip_ranges)
     book = ContactBook((c.email, c.account_id) for c in contacts)
     names = CompanyNameIndex(((a.account_id, a.name) for a in accounts), name_cutoff, name_margin)
-    return Attributor(book, domains, IpRangeTable(claims), non_human or NonHumanFilter(), names)
+    return Attributor(book, domains, IpRangeTable(claims), non_human or NonHumanFilter(), names,
+                      learned if learned is not None else LearnedIpBlocks())

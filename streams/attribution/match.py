@@ -12,6 +12,7 @@ class Attribution(NamedTuple):
     confidence: float
     evidence: dict[str, Any] = {}  # never mutated: evidence dicts are built fresh
     non_human: str = ""  # why the event is machine traffic, "" for a person
+    ip_block: str = ""  # the IP's /24 or /48 when no range claims it: evidence to learn from
 
     def evidence_json(self) -> str:
         if not self.evidence:

@@ -10,10 +10,15 @@ offsets only after ``write`` returned.
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+from streams.attribution.chain import CONFIDENCE
+from streams.attribution.identities import IdentityLink
 from streams.pipeline import DEAD_LETTER_COLUMNS, EVENT_COLUMNS, BatchResult
 
 _TOPIC_AT = EVENT_COLUMNS.index("_topic")
@@ -34,14 +39,20 @@ def _token(table: str, rows: list[tuple[Any, ...]], topic_at: int) -> str:
     return h.hexdigest()
 
 
+QUERIES = Path(__file__).resolve().parents[2] / "infra" / "clickhouse" / "queries"
+STITCH_BACKFILL = (QUERIES / "stitch_backfill.sql").read_text()
+
+
 class ClickHouseSink:
-    def __init__(self, client: Any, lock: threading.RLock | None = None) -> None:
+    def __init__(self, client: Any, lock: threading.RLock | None = None,
+                 stitch_lookback: timedelta = timedelta(days=30)) -> None:
         self.client = client
         self.lock = lock or threading.RLock()
+        self.stitch_lookback = stitch_lookback
 
-    def query(self, sql: str) -> list[tuple[Any, ...]]:
+    def query(self, sql: str, parameters: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
         with self.lock:
-            return [tuple(r) for r in self.client.query(sql).result_rows]
+            return [tuple(r) for r in self.client.query(sql, parameters=parameters).result_rows]
 
     def write(self, batch: BatchResult) -> WriteSummary:
         with self.lock:
@@ -57,7 +68,23 @@ class ClickHouseSink:
                     "abm.dead_letters", dead, column_names=list(DEAD_LETTER_COLUMNS),
                     settings={"insert_deduplication_token": _token("dead_letters", dead, 0)},
                 )
+            if batch.links:
+                self._stitch(batch.links)
         return WriteSummary(len(events), len(batch.events) - len(events), len(dead))
+
+    def _stitch(self, links: list[IdentityLink]) -> None:
+        """Record new visitor links, then re-attribute each visitor's events in the
+        look-back. Idempotent: a replay writes the same link and finds nothing to change."""
+        self.client.insert(
+            "abm.identities",
+            [[ln.visitor_key, ln.person_key, ln.account_id, ln.linked_at] for ln in links],
+            column_names=["visitor_key", "person_key", "account_id", "linked_at"])
+        for ln in links:
+            self.client.command(STITCH_BACKFILL, parameters={
+                "account_id": ln.account_id, "confidence": CONFIDENCE["stitched"],
+                "evidence": json.dumps({"visitor_linked_at": ln.linked_at.isoformat()}),
+                "person_key": ln.person_key, "visitor_key": ln.visitor_key,
+                "since": ln.linked_at - self.stitch_lookback})
 
     def _new_events(self, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
         unique: dict[str, tuple[Any, ...]] = {}

@@ -37,7 +37,7 @@ def test_every_record_becomes_exactly_one_row():
 
 def test_a_bug_in_a_matcher_dead_letters_the_record_instead_of_raising():
     class Broken(Attributor):
-        def attribute(self, event):  # type: ignore[no-untyped-def]
+        def attribute(self, event, link=None):  # type: ignore[no-untyped-def]
             raise KeyError("boom")
 
     a = attributor()
@@ -46,3 +46,25 @@ def test_a_bug_in_a_matcher_dead_letters_the_record_instead_of_raising():
     assert out.events == []
     assert out.dead_letters[0][4] == "processing error: KeyError: 'boom'"
     assert out.dead_letters[0][3] == VISIT
+
+
+def test_a_visitor_seen_with_a_known_email_is_stitched_from_then_on():
+    from streams.attribution.identities import IdentityLinks
+
+    def visit(eid: str, **extra: object) -> bytes:
+        return json.dumps({"event_id": eid, "type": "web_visit", "ts": "2026-11-02T09:30:00Z",
+                           "ip": "203.0.113.9", "url": "https://x/", "user_agent": "ua",
+                           "anonymous_id": "cookie-9", **extra}).encode()
+
+    links = IdentityLinks()
+    out = process_batch([rec(0, visit("a")), rec(1, visit("b", email="anna@acme.com")),
+                         rec(2, visit("c"))], attributor(), SECRET, "t.", NOW, links)
+    rows = [dict(zip(EVENT_COLUMNS, r, strict=True)) for r in out.events]
+    assert [(r["account_id"], r["match_method"]) for r in rows] == [
+        ("", ""), ("acme", "contact"), ("acme", "stitched")]
+    assert rows[1]["person_key"] == rows[2]["person_key"] != rows[0]["person_key"]
+    assert rows[0]["visitor_key"] == rows[1]["visitor_key"] == rows[2]["visitor_key"]
+    assert len(out.links) == 1 and out.links[0].account_id == "acme"
+    again = process_batch([rec(3, visit("d", email="anna@acme.com"))], attributor(), SECRET,
+                          "t.", NOW, links)
+    assert again.links == []  # already known: nothing to re-attribute

@@ -72,8 +72,10 @@ CREATE TABLE abm.events
     `match_evidence` String,
     `non_human` LowCardinality(String) DEFAULT '' COMMENT 'why this is not a person (bot_user_agent, hosting_ip, email_scanner, privacy_proxy_open); empty for people',
     `person_key` String COMMENT 'HMAC of email, else visitor id, else IP: distinct people',
+    `visitor_key` String DEFAULT '',
     `email_domain` String,
     `ip` String,
+    `ip_block` String DEFAULT '',
     `url` String,
     `referrer` String,
     `campaign_id` String,
@@ -91,6 +93,17 @@ ENGINE = ReplacingMergeTree(ingested_at)
 PARTITION BY toYYYYMM(ts)
 ORDER BY event_id
 SETTINGS non_replicated_deduplication_window = 1000, index_granularity = 8192;
+
+CREATE TABLE abm.identities
+(
+    `visitor_key` String,
+    `person_key` String,
+    `account_id` String,
+    `linked_at` DateTime64(3, 'UTC') COMMENT 'event time of the event that showed both ids'
+)
+ENGINE = ReplacingMergeTree(linked_at)
+ORDER BY visitor_key
+SETTINGS index_granularity = 8192;
 
 CREATE TABLE abm.ip_ranges
 (
