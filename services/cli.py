@@ -106,20 +106,31 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 def cmd_load(args: argparse.Namespace) -> int:
     from services import reference_loader as rl
     from services.owner import open_warehouse
+    from services.reference_topics import ReferencePublisher
+    from services.topics_admin import ensure_topics
     from services.warehouse import DirectWarehouse, migrate
 
     s = _settings()
+    ensure_topics(s)
     wh = open_warehouse(s)
     if isinstance(wh, DirectWarehouse):
         migrate(wh.writer)
-    if args.kind == "ip-ranges":
-        n, conflicts = rl.load_ip_ranges(wh, Path(args.file))
-        print(f"loaded {n} ip-ranges from {args.file}")
-        for conflict in conflicts:
-            print(f"conflict: {conflict}")
-        return 0
-    loader = rl.load_accounts if args.kind == "accounts" else rl.load_contacts
-    n = loader(wh, Path(args.file))
+    publisher = ReferencePublisher(s)
+    try:
+        if args.action == "remove":
+            n = rl.remove_ip_ranges(wh, publisher, Path(args.file))
+            print(f"removed {n} ip-ranges listed in {args.file}")
+            return 0
+        if args.kind == "ip-ranges":
+            n, conflicts = rl.load_ip_ranges(wh, publisher, Path(args.file))
+            print(f"loaded {n} ip-ranges from {args.file}")
+            for conflict in conflicts:
+                print(f"conflict: {conflict}")
+            return 0
+        loader = rl.load_accounts if args.kind == "accounts" else rl.load_contacts
+        n = loader(wh, publisher, Path(args.file))
+    finally:
+        publisher.close()
     print(f"loaded {n} {args.kind} from {args.file}")
     return 0
 
@@ -192,6 +203,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from services.owner import running_owner
     from services.publisher import publish
     from services.reference_loader import insert_accounts, insert_contacts, insert_ip_ranges
+    from services.reference_topics import ReferencePublisher
     from services.runner import run_pipeline
     from services.sample import build_sample
     from services.topics_admin import ensure_topics
@@ -212,9 +224,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
         sample = build_sample(days=args.days, seed=args.seed)
         wh = DirectWarehouse(s)
         migrate(wh.writer)
-        insert_accounts(wh, sample.accounts)
-        insert_contacts(wh, sample.contacts)
-        insert_ip_ranges(wh, sample.ip_ranges)
+        publisher = ReferencePublisher(s)
+        insert_accounts(wh, publisher, sample.accounts)
+        insert_contacts(wh, publisher, sample.contacts)
+        insert_ip_ranges(wh, publisher, sample.ip_ranges)
+        publisher.close()
         wh.close()
         print(f"2/5 reference {len(sample.accounts)} accounts, {len(sample.contacts)} contacts, "
               f"{len(sample.ip_ranges)} shared ranges (ISP, hosting, VPN)")
@@ -268,6 +282,10 @@ def build_parser() -> argparse.ArgumentParser:
         load = ks.add_parser("load", help=f"load {kind} from a CSV file")
         load.add_argument("file")
         load.set_defaults(fn=cmd_load, kind=kind)
+        if kind == "ip-ranges":
+            rm = ks.add_parser("remove", help="withdraw the ranges listed in a CSV file")
+            rm.add_argument("file")
+            rm.set_defaults(fn=cmd_load, kind=kind)
     pub = sub.add_parser("publish", help="publish a JSONL file of events by type")
     pub.add_argument("file")
     pub.set_defaults(fn=cmd_publish)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 
+from services.reference_loader import sql_string
 from services.runner import free_mail, non_human_filter
 from services.warehouse import Warehouse
 from streams.codecs import DecodeError, decode
@@ -15,11 +16,6 @@ _FIELDS = ("event_id", "ts", "type", "channel", "account_id", "match_method",
            "match_confidence", "match_evidence", "non_human", "email_domain", "ip", "url",
            "campaign_id", "company_name", "score", "_topic", "_partition", "_offset",
            "ingested_at")
-
-
-def sql_string(value: str) -> str:
-    """A ClickHouse string literal."""
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def explain(warehouse: Warehouse, event_id: str) -> str | None:

@@ -14,8 +14,10 @@ from typing import TypeVar
 from pydantic import BaseModel, ValidationError
 
 from schemas.reference import Account, Contact, IpRange
+from services.reference_topics import ReferencePublisher, account_row, contact_row, range_row
 from services.warehouse import Warehouse
 from streams.attribution.ip_ranges import IpRangeTable, RangeClaim
+from streams.reference import range_key
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -76,14 +78,17 @@ def ultimate_parents(parents: dict[str, str]) -> dict[str, str]:
     return out
 
 
-def load_accounts(warehouse: Warehouse, path: Path) -> int:
+def load_accounts(warehouse: Warehouse, publisher: ReferencePublisher, path: Path) -> int:
     accounts = read_csv(path, Account, ACCOUNT_HEADER)
     _unique(path, [a.account_id for a in accounts], "account_id")
-    return insert_accounts(warehouse, accounts)
+    return insert_accounts(warehouse, publisher, accounts)
 
 
-def insert_accounts(warehouse: Warehouse, accounts: Sequence[Account]) -> int:
-    """Insert accounts, re-resolving ultimate parents of every account a change touches."""
+def insert_accounts(warehouse: Warehouse, publisher: ReferencePublisher,
+                    accounts: Sequence[Account]) -> int:
+    """Store accounts, re-resolving ultimate parents of every account a change touches.
+
+    The compacted topic (what running workers follow) first, then the warehouse copy."""
     stored = {r[0]: r for r in warehouse.query(
         "SELECT account_id, name, domains, ip_ranges, tier, parent_account_id, "
         "ultimate_parent_id FROM abm.accounts FINAL").rows}
@@ -93,17 +98,20 @@ def insert_accounts(warehouse: Warehouse, accounts: Sequence[Account]) -> int:
     tops = ultimate_parents({k: str(r[5]) for k, r in merged.items()})
     out = [[*r[:6], tops[k]] for k, r in merged.items()
            if k in rows or stored[k][6] != tops[k]]
+    publisher.send("accounts", (account_row(r) for r in out))
     warehouse.insert("abm.accounts", ACCOUNT_COLUMNS, out)
     return len(rows)
 
 
-def load_contacts(warehouse: Warehouse, path: Path) -> int:
+def load_contacts(warehouse: Warehouse, publisher: ReferencePublisher, path: Path) -> int:
     contacts = read_csv(path, Contact, CONTACT_HEADER)
     _unique(path, [c.email for c in contacts], "email")
-    return insert_contacts(warehouse, contacts)
+    return insert_contacts(warehouse, publisher, contacts)
 
 
-def insert_contacts(warehouse: Warehouse, contacts: Sequence[Contact]) -> int:
+def insert_contacts(warehouse: Warehouse, publisher: ReferencePublisher,
+                    contacts: Sequence[Contact]) -> int:
+    publisher.send("contacts", (contact_row(c.email, c.account_id) for c in contacts))
     return warehouse.insert("abm.contacts", list(CONTACT_HEADER),
                             [[c.email, c.account_id] for c in contacts])
 
@@ -115,12 +123,14 @@ def _unique(path: Path, keys: list[str], what: str) -> None:
         raise CsvError(path, [f"{what} {d!r} appears more than once" for d in dupes])
 
 
-def load_ip_ranges(warehouse: Warehouse, path: Path) -> tuple[int, list[str]]:
+def load_ip_ranges(warehouse: Warehouse, publisher: ReferencePublisher,
+                   path: Path) -> tuple[int, list[str]]:
     """Load ranges; returns how many and the equal-prefix conflicts they take part in."""
-    return insert_ip_ranges(warehouse, read_csv(path, IpRange, IP_RANGE_HEADER))
+    return insert_ip_ranges(warehouse, publisher, read_csv(path, IpRange, IP_RANGE_HEADER))
 
 
-def insert_ip_ranges(warehouse: Warehouse, ranges: Sequence[IpRange]) -> tuple[int, list[str]]:
+def insert_ip_ranges(warehouse: Warehouse, publisher: ReferencePublisher,
+                     ranges: Sequence[IpRange]) -> tuple[int, list[str]]:
     existing = [RangeClaim(c, a, k, "ip_ranges") for c, a, k in warehouse.query(
         "SELECT cidr, account_id, kind FROM abm.ip_ranges FINAL").rows]
     for account_id, cidrs in warehouse.query(
@@ -130,6 +140,25 @@ def insert_ip_ranges(warehouse: Warehouse, ranges: Sequence[IpRange]) -> tuple[i
     table = IpRangeTable([*existing, *(RangeClaim(r.cidr, r.account_id, r.kind, "ip_ranges")
                                        for r in ranges)])
     conflicts = [c for c in table.conflicts if c.split(":", 1)[0] in new_cidrs]
+    publisher.send("ip_ranges", (range_row(r.cidr, r.account_id, r.kind, r.source)
+                                 for r in ranges))
     n = warehouse.insert("abm.ip_ranges", list(IP_RANGE_HEADER),
                          [[r.cidr, r.account_id, r.kind, r.source] for r in ranges])
     return n, conflicts
+
+
+def remove_ip_ranges(warehouse: Warehouse, publisher: ReferencePublisher, path: Path) -> int:
+    """Withdraw ranges (same CSV format): a tombstone on the topic, a delete in the copy."""
+    ranges = read_csv(path, IpRange, IP_RANGE_HEADER)
+    publisher.delete("ip_ranges", (range_key(r.cidr, r.kind, r.account_id) for r in ranges))
+    for r in ranges:
+        warehouse.query(
+            "ALTER TABLE abm.ip_ranges DELETE WHERE cidr = " + sql_string(r.cidr)
+            + " AND kind = " + sql_string(r.kind) + " AND account_id = "
+            + sql_string(r.account_id) + " SETTINGS mutations_sync = 1", readonly=False)
+    return len(ranges)
+
+
+def sql_string(value: str) -> str:
+    """A ClickHouse string literal."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"

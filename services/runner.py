@@ -12,6 +12,7 @@ import faust
 from kafka import KafkaConsumer, TopicPartition
 
 from services.owner import OwnerServer
+from services.reference_topics import read_all, seed_from_warehouse
 from services.topics_admin import ensure_topics
 from services.warehouse import ENGINE_LOCK, DirectWarehouse, migrate
 from streams.agents import PipelineStats, register_pipeline
@@ -70,12 +71,15 @@ def run_pipeline(settings: Settings, drain: bool = False) -> RunResult:
                           timedelta(days=settings.stitch_lookback_days))
     reference = ReferenceData(free_mail(settings), non_human_filter(settings),
                               settings.name_cutoff, settings.name_margin)
-    reference.refresh(sink.query)
+    seed_from_warehouse(settings, warehouse)
+    records, positions = read_all(settings)
+    reference.apply(records)
+    reference.rebuild()
     reference.refresh_links(sink.query, settings.stitch_lookback_days)
     reference.learn_ip_blocks(sink.query, settings.learning_rules())
     owner = OwnerServer(warehouse, settings) if settings.embedded else None
     app = create_app(settings)
-    stats = register_pipeline(app, settings, sink, reference)
+    stats = register_pipeline(app, settings, sink, reference, positions)
     worker = faust.Worker(app, loglevel=settings.log_level.lower(), quiet=True,
                           redirect_stdouts=False, override_logging=False)
     worker.spinner = None  # its terminal escapes would garble CLI output

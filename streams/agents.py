@@ -17,13 +17,14 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import faust
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from faust.types import EventT
 
 from streams.pipeline import BatchResult, RawRecord, dead_letter_message, process_batch
 from streams.reference import ReferenceData
 from streams.settings import Settings
 from streams.sinks.clickhouse import ClickHouseSink
-from streams.topics import DEAD_LETTERS, INPUT_TOPICS
+from streams.topics import DEAD_LETTERS, INPUT_TOPICS, REFERENCE_TOPICS
 
 log = logging.getLogger("pulse.pipeline")
 T = TypeVar("T")
@@ -40,7 +41,8 @@ class PipelineStats:
 
 
 def register_pipeline(
-    app: faust.App, settings: Settings, sink: ClickHouseSink, reference: ReferenceData
+    app: faust.App, settings: Settings, sink: ClickHouseSink, reference: ReferenceData,
+    reference_positions: dict[tuple[str, int], int],
 ) -> PipelineStats:
     stats = PipelineStats()
     secret = settings.person_key_secret.get_secret_value().encode()
@@ -107,12 +109,41 @@ def register_pipeline(
             yield None
 
     @app.timer(settings.reference_refresh_seconds)
-    async def refresh_reference() -> None:
+    async def refresh_links() -> None:
         try:
-            await in_executor(reference.refresh, sink.query)
             await in_executor(reference.refresh_links, sink.query, settings.stitch_lookback_days)
         except Exception as err:
-            log.warning("reference refresh failed", extra={"error": str(err)})
+            log.warning("refreshing visitor links failed", extra={"error": str(err)})
+
+    @app.task
+    async def follow_reference() -> None:
+        """Apply reference loads as they arrive on the compacted topics (every worker reads
+        every partition, from where start-up catch-up stopped), then rebuild once quiet."""
+        kind_of = {settings.topic(k): k for k in REFERENCE_TOPICS}
+        consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap,
+                                    enable_auto_commit=False, group_id=None,
+                                    client_id=f"{settings.app_id}-reference")
+        await consumer.start()
+        try:
+            tps = [TopicPartition(t, p) for (t, p) in reference_positions]
+            consumer.assign(tps)
+            for tp in tps:
+                consumer.seek(tp, reference_positions[(tp.topic, tp.partition)])
+            while True:
+                batch = await consumer.getmany(timeout_ms=500)
+                if not batch:
+                    continue
+                while batch:  # keep reading while a load is still arriving
+                    reference.apply((kind_of[tp.topic], m.key, m.value)
+                                    for tp, ms in batch.items() for m in ms)
+                    batch = await consumer.getmany(timeout_ms=300)
+                await in_executor(reference.rebuild)
+        except asyncio.CancelledError:
+            raise
+        except Exception as err:  # never take the worker down; log and stop following
+            log.error("following reference topics failed", extra={"error": str(err)})
+        finally:
+            await consumer.stop()
 
     @app.timer(settings.learn_interval_seconds)
     async def learn_ip_blocks() -> None:

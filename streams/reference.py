@@ -1,9 +1,15 @@
-"""Reference data (accounts, contacts, IP ranges) read from ClickHouse into an Attributor."""
+"""Reference data (accounts, contacts, IP ranges) as the workers hold it.
+
+The source of truth is a set of compacted Kafka topics: every worker reads all of them
+at start and follows them while it runs, so a load reaches running workers within
+seconds, without a restart. ClickHouse keeps a copy for analysts and `pulse attribute`.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC
 from pathlib import Path
 from typing import Any
@@ -21,37 +27,31 @@ Query = Callable[..., Sequence[Sequence[Any]]]  # (sql, parameters=None) -> rows
 LEARNED_IP_SQL = (Path(__file__).resolve().parents[1] / "infra" / "clickhouse" / "queries"
                   / "learned_ip_evidence.sql").read_text()
 
-_VERSION_SQL = (
-    "SELECT (SELECT (count(), max(loaded_at)) FROM abm.accounts),"
-    " (SELECT (count(), max(loaded_at)) FROM abm.contacts),"
-    " (SELECT (count(), max(loaded_at)) FROM abm.ip_ranges)"
-)
+
+def range_key(cidr: str, kind: str, account_id: str) -> str:
+    return f"{cidr}|{kind}|{account_id}"
 
 
 def load_attributor(query: Query, free_mail: frozenset[str], non_human: NonHumanFilter,
                     name_cutoff: float = 85.0, name_margin: float = 8.0,
                     learned: LearnedIpBlocks | None = None) -> Attributor:
+    """An attributor from the warehouse's copy of the reference data."""
     accounts = query("SELECT account_id, name, domains, ip_ranges, tier FROM abm.accounts FINAL")
     contacts = query("SELECT email, account_id FROM abm.contacts FINAL")
     ranges = query("SELECT cidr, account_id, kind, source FROM abm.ip_ranges FINAL")
-    attributor = build_attributor(
+    return build_attributor(
         (Account.model_construct(account_id=a, name=n, domains=list(d), ip_ranges=list(r), tier=t)
          for a, n, d, r, t in accounts),
         (Contact.model_construct(email=e, account_id=a) for e, a in contacts),
         free_mail,
         (RangeClaim(c, a, k, "ip_ranges") for c, a, k, _ in ranges),
-        non_human,
-        name_cutoff,
-        name_margin,
-        learned,
+        non_human, name_cutoff, name_margin, learned,
     )
-    log.info("reference data loaded", extra={"accounts": len(accounts), "contacts": len(contacts),
-                                             "ip_ranges": len(ranges)})
-    return attributor
 
 
 class ReferenceData:
-    """Holds the current attributor; ``refresh`` swaps in a new one when the data changed."""
+    """Reference state from the topics, the attributor built from it, and what outlives
+    each rebuild: learned IP blocks and visitor links."""
 
     def __init__(self, free_mail: frozenset[str], non_human: NonHumanFilter,
                  name_cutoff: float = 85.0, name_margin: float = 8.0) -> None:
@@ -59,21 +59,46 @@ class ReferenceData:
         self.non_human = non_human
         self.name_cutoff = name_cutoff
         self.name_margin = name_margin
-        self.version: object = None
-        # Learned blocks and visitor links outlive each rebuild of the attributor.
+        self.accounts: dict[str, Account] = {}
+        self.contacts: dict[str, str] = {}
+        self.ranges: dict[str, RangeClaim] = {}
         self.learned = LearnedIpBlocks()
         self.links = IdentityLinks()
         self.attributor: Attributor = build_attributor([], [], free_mail, non_human=non_human,
                                                        learned=self.learned)
 
-    def refresh(self, query: Query) -> bool:
-        version = query(_VERSION_SQL)[0]
-        if version == self.version:
-            return False
-        self.attributor = load_attributor(query, self.free_mail, self.non_human,
-                                          self.name_cutoff, self.name_margin, self.learned)
-        self.version = version
-        return True
+    def apply(self, records: Iterable[tuple[str, bytes | None, bytes | None]]) -> int:
+        """Apply (topic name without prefix, key, value) records; a null value deletes."""
+        n = 0
+        for kind, key, value in records:
+            if key is None:
+                continue
+            k = key.decode()
+            target: dict[str, Any] = (self.accounts if kind == "accounts" else self.contacts
+                                      if kind == "contacts" else self.ranges)
+            if value is None:
+                target.pop(k, None)
+            else:
+                d = json.loads(value)
+                if kind == "accounts":
+                    target[k] = Account.model_construct(**d)
+                elif kind == "contacts":
+                    target[k] = d["account_id"]
+                else:
+                    target[k] = RangeClaim(d["cidr"], d["account_id"], d["kind"], "ip_ranges")
+            n += 1
+        return n
+
+    def rebuild(self) -> Attributor:
+        self.attributor = build_attributor(
+            self.accounts.values(),
+            (Contact.model_construct(email=e, account_id=a) for e, a in self.contacts.items()),
+            self.free_mail, self.ranges.values(), self.non_human, self.name_cutoff,
+            self.name_margin, self.learned)
+        log.info("reference data loaded", extra={"accounts": len(self.accounts),
+                                                 "contacts": len(self.contacts),
+                                                 "ip_ranges": len(self.ranges)})
+        return self.attributor
 
     def refresh_links(self, query: Query, lookback_days: int) -> int:
         """Links other workers made (and this one, after a restart)."""

@@ -27,6 +27,17 @@ TOPICS: tuple[TopicSpec, ...] = (
               "Records that failed validation or processing, with source topic, partition, "
               "offset, original bytes (base64) and the reason. Produced by the pipeline "
               "agent; consumed by ops tooling for fix-and-replay."),
+    TopicSpec("accounts", 1,
+              "Target accounts (JSON), keyed by account_id; the latest value per key is the "
+              "account. Produced by `pulse accounts load`; every worker reads all of it.",
+              compacted=True),
+    TopicSpec("contacts", 1,
+              "Known contacts (JSON), keyed by email. Produced by `pulse contacts load`; "
+              "every worker reads all of it.", compacted=True),
+    TopicSpec("ip_ranges", 1,
+              "IP ranges (JSON), keyed by cidr|kind|account_id. Produced by "
+              "`pulse ip-ranges load`; every worker reads all of it.", compacted=True),
 )
 INPUT_TOPICS = ("web_visits", "email_opens", "ad_clicks")
 DEAD_LETTERS = "dead_letters"
+REFERENCE_TOPICS = ("accounts", "contacts", "ip_ranges")

@@ -58,10 +58,12 @@ def test_shared_ranges_machines_parents_and_explanations(pulse_env: PulseEnv, tm
                                       "198.18.0.0/22,acme,company,ops\n")
     assert "conflict: 198.18.0.0/22: (shared) [vpn" in pulse_env.cli(
         "ip-ranges", "load", str(tmp_path / "fix.csv")).stdout
-    pulse_env.cli("query", "SELECT 1")  # read-only path still fine
-    with pulse_env.clickhouse() as ch:  # no pipeline runs: remove the bad claim directly
-        ch.command("ALTER TABLE abm.ip_ranges DELETE WHERE kind = 'vpn' "
-                   "SETTINGS mutations_sync = 1")
+    (tmp_path / "vpn.csv").write_text("cidr,account_id,kind,source\n"
+                                      "198.18.0.0/22,,vpn,vendor-y\n")
+    assert "removed 1 ip-ranges" in pulse_env.cli(
+        "ip-ranges", "remove", str(tmp_path / "vpn.csv")).stdout
+    assert pulse_env.query("SELECT count() AS n FROM abm.ip_ranges WHERE kind = 'vpn'") == [
+        {"n": 0}]
 
     events_file = tmp_path / "events.jsonl"
     events_file.write_text("\n".join(json.dumps(e) for e in EVENTS) + "\n{broken\n")

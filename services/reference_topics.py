@@ -1,0 +1,115 @@
+"""Reference data on its compacted topics: publish loads, read everything back."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+
+from services.warehouse import Warehouse
+from streams.reference import range_key
+from streams.settings import Settings
+from streams.topics import REFERENCE_TOPICS
+
+Record = tuple[str, bytes | None, bytes | None]  # (topic name without prefix, key, value)
+
+
+class ReferencePublisher:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all",
+                                       linger_ms=20, client_id="pulse-reference")
+
+    def send(self, kind: str, rows: Iterable[tuple[str, dict[str, Any]]]) -> int:
+        """Publish (key, value) rows to the ``kind`` topic and wait until they are stored."""
+        n = 0
+        for key, value in rows:
+            self._producer.send(self.settings.topic(kind), key=key.encode(),
+                                value=json.dumps(value, ensure_ascii=False).encode())
+            n += 1
+        self._producer.flush()
+        return n
+
+    def delete(self, kind: str, keys: Iterable[str]) -> int:
+        """Tombstones: compaction drops the keys, workers forget them."""
+        n = 0
+        for key in keys:
+            self._producer.send(self.settings.topic(kind), key=key.encode(), value=None)
+            n += 1
+        self._producer.flush()
+        return n
+
+    def close(self) -> None:
+        self._producer.close()
+
+
+def account_row(a: Iterable[Any]) -> tuple[str, dict[str, Any]]:
+    account_id, name, domains, ip_ranges, tier, parent, top = a
+    return account_id, {"account_id": account_id, "name": name, "domains": list(domains),
+                        "ip_ranges": list(ip_ranges), "tier": tier,
+                        "parent_account_id": parent, "ultimate_parent_id": top}
+
+
+def contact_row(email: str, account_id: str) -> tuple[str, dict[str, Any]]:
+    return email, {"email": email, "account_id": account_id}
+
+
+def range_row(cidr: str, account_id: str, kind: str, source: str) -> tuple[str, dict[str, Any]]:
+    return range_key(cidr, kind, account_id), {"cidr": cidr, "account_id": account_id,
+                                               "kind": kind, "source": source}
+
+
+def read_all(settings: Settings) -> tuple[list[Record], dict[tuple[str, int], int]]:
+    """Every record of the reference topics up to now, and the positions reached."""
+    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False,
+                             client_id="pulse-reference", consumer_timeout_ms=2000)
+    try:
+        tps = [TopicPartition(settings.topic(k), p) for k in REFERENCE_TOPICS
+               for p in sorted(consumer.partitions_for_topic(settings.topic(k)) or ())]
+        ends = consumer.end_offsets(tps)
+        consumer.assign(tps)
+        consumer.seek_to_beginning(*tps)
+        kind_of = {settings.topic(k): k for k in REFERENCE_TOPICS}
+        records: list[Record] = []
+        remaining = {tp for tp in tps if ends[tp] > 0}
+        while remaining:
+            for tp, messages in consumer.poll(timeout_ms=1000, max_records=50000).items():
+                records.extend((kind_of[tp.topic], m.key, m.value) for m in messages)
+                if consumer.position(tp) >= ends[tp]:
+                    remaining.discard(tp)
+        return records, {(tp.topic, tp.partition): ends[tp] for tp in tps}
+    finally:
+        consumer.close()
+
+
+def seed_from_warehouse(settings: Settings, warehouse: Warehouse) -> int:
+    """Publish reference rows that exist only in ClickHouse (loaded before the topics
+    existed) to their empty topics; a no-op once the topics hold data."""
+    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, client_id="pulse-seed")
+    try:
+        empty = {k for k in REFERENCE_TOPICS
+                 if not sum(consumer.end_offsets(
+                     [TopicPartition(settings.topic(k), p) for p in
+                      consumer.partitions_for_topic(settings.topic(k)) or ()]).values())}
+    finally:
+        consumer.close()
+    if not empty:
+        return 0
+    publisher = ReferencePublisher(settings)
+    n = 0
+    try:
+        if "accounts" in empty:
+            n += publisher.send("accounts", (account_row(r) for r in warehouse.query(
+                "SELECT account_id, name, domains, ip_ranges, tier, parent_account_id, "
+                "ultimate_parent_id FROM abm.accounts FINAL").rows))
+        if "contacts" in empty:
+            n += publisher.send("contacts", (contact_row(*r) for r in warehouse.query(
+                "SELECT email, account_id FROM abm.contacts FINAL").rows))
+        if "ip_ranges" in empty:
+            n += publisher.send("ip_ranges", (range_row(*r) for r in warehouse.query(
+                "SELECT cidr, account_id, kind, source FROM abm.ip_ranges FINAL").rows))
+    finally:
+        publisher.close()
+    return n
