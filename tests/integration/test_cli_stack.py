@@ -8,10 +8,12 @@ import re
 import subprocess
 
 import pytest
-from kafka import KafkaConsumer, TopicPartition
+from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka.admin import ConfigResource, ConfigResourceType
 
 from services.local_kafka import free_port, port_open
 from services.warehouse import migration_files
+from streams.topics import REFERENCE_TOPICS
 from tests.conftest import PULSE, PulseEnv
 
 pytestmark = pytest.mark.integration
@@ -48,6 +50,13 @@ def test_up_is_idempotent_and_status_reports_the_stack(pulse_env: PulseEnv):
     assert f"{pulse_env.topic('web_visits')}(4)" in status
     assert f"{pulse_env.topic('dead_letters')}(1)" in status
     assert "pipeline  not running" in status
+    # Reference topics keep the latest value per key, forever.
+    admin = KafkaAdminClient(bootstrap_servers=pulse_env.settings.kafka_bootstrap)
+    configs = admin.describe_configs(
+        [ConfigResource(ConfigResourceType.TOPIC, pulse_env.topic(t)) for t in REFERENCE_TOPICS])
+    admin.close()
+    assert {t: c["cleanup.policy"]["value"] for t, c in configs["topic"].items()} == {
+        pulse_env.topic(t): "compact" for t in REFERENCE_TOPICS}
 
 
 def test_up_with_a_remote_broker_starts_nothing(pulse_env: PulseEnv):
