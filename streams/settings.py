@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     batch_size: int = Field(2000, ge=1, description="Records per ClickHouse insert at most.")
     batch_seconds: float = Field(0.5, gt=0, description="Flush a partial batch after this long.")
     reference_refresh_seconds: float = Field(
-        2.0, gt=0, description="How often workers check for new accounts and contacts."
+        2.0, gt=0, description="How often workers pick up visitor links other workers made."
     )
     owner_port: int = Field(
         0, ge=0, description="Loopback port of the running pipeline's warehouse endpoint (0: any)."

@@ -48,8 +48,9 @@ class Attributor:
         if company:
             match = self._with_name(match, self.names.lookup(company))
         reason = self.non_human.reason(event, ip_hit)
-        if reason or block:
-            return match._replace(non_human=reason, ip_block=block)
+        if reason or block:  # _make: the cheap constructor, this runs for most events
+            return Attribution._make((match.account_id, match.method, match.confidence,
+                                      match.evidence, reason, block))
         return match
 
     def _match(self, email: str | None, link: IdentityLink | None, ip_hit: RangeMatch | None,

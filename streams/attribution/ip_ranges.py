@@ -23,6 +23,9 @@ from typing import NamedTuple
 
 KINDS = ("company", "isp", "hosting", "vpn", "mobile")
 SHARED_KINDS = frozenset({"isp", "hosting", "vpn", "mobile"})
+# Bound once: this module's lookup runs for every event.
+_pton, _AF_INET, _AF_INET6 = socket.inet_pton, socket.AF_INET, socket.AF_INET6
+_from_bytes = int.from_bytes
 _KIND_RANK = {"hosting": 0, "vpn": 1, "mobile": 2, "isp": 3, "company": 4}
 _SOURCE_RANK = {"ip_ranges": 0, "accounts": 1}
 
@@ -152,13 +155,13 @@ class IpRangeTable:
     def lookup(self, ip: str) -> RangeMatch | None:
         try:
             if ":" in ip:
-                value = int.from_bytes(socket.inet_pton(socket.AF_INET6, ip), "big")
+                value = _from_bytes(_pton(_AF_INET6, ip), "big")
                 if value >> 32 == 0xFFFF:  # IPv4-mapped IPv6: match IPv4 ranges
                     family, value = self._v4, value & 0xFFFFFFFF
                 else:
                     family = self._v6
             else:
-                value = int.from_bytes(socket.inet_pton(socket.AF_INET, ip), "big")
+                value = _from_bytes(_pton(_AF_INET, ip), "big")
                 family = self._v4
         except OSError:
             return None

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 def block_of(ip: str) -> str:
     """The /24 (IPv4, also IPv4-mapped IPv6) or /48 (IPv6) an address belongs to."""
+    if ":" not in ip and ip.count(".") == 3:  # dotted quad (validated upstream): string cut
+        return ip.rsplit(".", 1)[0] + ".0/24"
     try:
         if ":" in ip:
             raw = socket.inet_pton(socket.AF_INET6, ip)
