@@ -15,11 +15,11 @@ import secrets
 import threading
 import urllib.error
 import urllib.request
-from datetime import date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from services.render import jsonable
 from services.warehouse import DirectWarehouse, QueryResult, Warehouse
 from streams.settings import Settings
 
@@ -28,20 +28,6 @@ log = logging.getLogger("pulse.owner")
 
 def owner_file(settings: Settings) -> Path:
     return settings.home_dir / "run" / "owner.json"
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        return value.decode("utf-8", errors="replace")
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    return str(value)
 
 
 class OwnerServer:
@@ -94,7 +80,7 @@ class OwnerServer:
                     if self.path == "/query":
                         r = owner.warehouse.query(body["sql"], readonly=body.get("readonly", True))
                         return self._reply(200, {"columns": r.columns, "types": r.types,
-                                                 "rows": _jsonable(r.rows)})
+                                                 "rows": jsonable(r.rows)})
                     if self.path == "/insert":
                         n = owner.warehouse.insert(body["table"], body["columns"], body["rows"])
                         return self._reply(200, {"inserted": n})
@@ -142,7 +128,7 @@ class OwnerWarehouse:
 
     def insert(self, table: str, columns: list[str], rows: list[list[Any]]) -> int:
         return int(self._post("/insert", {"table": table, "columns": columns,
-                                          "rows": _jsonable(rows)})["inserted"])
+                                          "rows": jsonable(rows)})["inserted"])
 
     def close(self) -> None:
         pass

@@ -47,17 +47,21 @@ def as_csv(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return buf.getvalue().rstrip("\n")
 
 
-def as_json(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    def plain(v: Any) -> Any:
-        if isinstance(v, datetime | date):
-            return v.isoformat()
-        if isinstance(v, bytes):
-            return v.decode("utf-8", errors="replace")
-        if isinstance(v, list | tuple):
-            return [plain(x) for x in v]
-        if v is None or isinstance(v, bool | int | float | str):
-            return v
-        return str(v)
+def jsonable(value: Any) -> Any:
+    """A ClickHouse value as plain JSON: dates ISO 8601, bytes as text, the rest as str."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
 
-    return json.dumps([{c: plain(v) for c, v in zip(columns, row, strict=True)} for row in rows],
-                      ensure_ascii=False)
+
+def as_json(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    return json.dumps([{c: jsonable(v) for c, v in zip(columns, row, strict=True)}
+                       for row in rows], ensure_ascii=False)
