@@ -135,6 +135,29 @@ def cmd_load(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_forget(args: argparse.Namespace) -> int:
+    from services.owner import open_warehouse
+    from services.privacy import forget
+    from services.reference_topics import ReferencePublisher
+    from services.topics_admin import ensure_topics
+    from services.warehouse import DirectWarehouse, migrate
+
+    s = _settings()
+    ensure_topics(s)
+    wh = open_warehouse(s)
+    if isinstance(wh, DirectWarehouse):
+        migrate(wh.writer)
+    publisher = ReferencePublisher(s)
+    try:
+        done = forget(s, wh, publisher, args.email)
+    finally:
+        publisher.close()
+    print(f"forgot {args.email}: {done.events} event(s), {done.visitors} linked visitor(s), "
+          f"{done.contacts} contact(s), {done.dead_letters} dead letter(s) erased; "
+          "suppressed at ingest from now on")
+    return 0
+
+
 def cmd_explain(args: argparse.Namespace) -> int:
     from services.explain import explain
     from services.owner import open_warehouse
@@ -182,7 +205,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     result = run_pipeline(_settings(), drain=args.drain)
     st = result.stats
     print(f"processed {st.consumed} record(s) in {result.seconds:.1f}s: {st.landed} landed, "
-          f"{st.duplicates} duplicate(s) skipped, {st.dead_lettered} dead-lettered")
+          f"{st.duplicates} duplicate(s) skipped, {st.dead_lettered} dead-lettered"
+          + (f", {st.filtered} of forgotten people dropped" if st.filtered else ""))
     return 0
 
 
@@ -293,6 +317,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--drain", action="store_true",
                      help="exit once everything published so far has landed")
     run.set_defaults(fn=cmd_run)
+    fg = sub.add_parser("forget", help="erase a person everywhere and suppress them at ingest")
+    fg.add_argument("email")
+    fg.set_defaults(fn=cmd_forget)
     ex = sub.add_parser("explain", help="why an event was attributed as it was")
     ex.add_argument("event_id")
     ex.set_defaults(fn=cmd_explain)

@@ -107,6 +107,10 @@ def seed_from_warehouse(settings: Settings, warehouse: Warehouse) -> int:
         if "contacts" in empty:
             n += publisher.send("contacts", (contact_row(*r) for r in warehouse.query(
                 "SELECT email, account_id FROM abm.contacts FINAL").rows))
+        if "suppressions" in empty:
+            n += publisher.send("suppressions", ((r[0], {"person_key": r[0]}) for r in
+                                                 warehouse.query(
+                "SELECT person_key FROM abm.suppressions FINAL").rows))
         if "ip_ranges" in empty:
             n += publisher.send("ip_ranges", (range_row(*r) for r in warehouse.query(
                 "SELECT cidr, account_id, kind, source FROM abm.ip_ranges FINAL").rows))

@@ -36,6 +36,7 @@ class PipelineStats:
     landed: int = 0
     duplicates: int = 0
     dead_lettered: int = 0
+    filtered: int = 0  # suppressed people's events
     batches: int = 0
     positions: dict[tuple[str, int], int] = field(default_factory=dict)  # next offset
 
@@ -80,6 +81,7 @@ def register_pipeline(
         stats.landed += summary.events
         stats.duplicates += summary.duplicates
         stats.dead_lettered += len(result.dead_letters)
+        stats.filtered += result.filtered
 
     @app.agent(inputs, name="pipeline")
     async def pipeline(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
@@ -95,7 +97,7 @@ def register_pipeline(
             ]
             started = time.perf_counter()
             result = process_batch(records, reference.attributor, secret, settings.topic_prefix,
-                                   links=reference.links)
+                                   links=reference.links, suppressed=reference.suppressed)
             await land(result)
             for event in batch:
                 await stream.ack(event)

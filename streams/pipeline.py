@@ -15,13 +15,14 @@ from datetime import UTC, datetime
 from streams.attribution.chain import Attributor
 from streams.attribution.identities import IdentityLink, IdentityLinks
 from streams.codecs import DecodeError, decode
-from streams.rollups import person_key, score_of, visitor_key
+from streams.rollups import keyed, person_key, score_of, truncate_ip, visitor_key
 
 EVENT_COLUMNS = (
     "event_id", "ts", "type", "channel", "account_id", "match_method", "match_confidence",
-    "match_evidence", "non_human", "person_key", "visitor_key", "email_domain", "ip",
-    "ip_block", "url", "referrer", "campaign_id", "ad_id", "platform", "company_name",
-    "user_agent", "score", "_topic", "_partition", "_offset", "ingested_at",
+    "match_evidence", "non_human", "person_key", "visitor_key", "email_domain",
+    "email_local_key", "ip", "ip_block", "url", "referrer", "campaign_id", "ad_id",
+    "platform", "company_name", "user_agent", "score", "_topic", "_partition", "_offset",
+    "ingested_at",
 )  # fmt: skip
 DEAD_LETTER_COLUMNS = ("topic", "partition", "offset", "payload", "error", "received_at")
 
@@ -39,6 +40,7 @@ class BatchResult:
     events: list[tuple[object, ...]] = field(default_factory=list)
     dead_letters: list[tuple[object, ...]] = field(default_factory=list)
     links: list[IdentityLink] = field(default_factory=list)  # visitors newly known
+    filtered: int = 0  # events of people who asked to be forgotten: dropped, by design
 
 
 def process_batch(
@@ -48,13 +50,18 @@ def process_batch(
     topic_prefix: str = "",
     now: datetime | None = None,
     links: IdentityLinks | None = None,
+    suppressed: set[str] | frozenset[str] = frozenset(),
 ) -> BatchResult:
     now = now or datetime.now(UTC)
     links = links if links is not None else IdentityLinks()
     out = BatchResult()
     for rec in records:
         try:
-            out.events.append(_event_row(rec, attributor, secret, topic_prefix, now, links, out))
+            row = _event_row(rec, attributor, secret, topic_prefix, now, links, out, suppressed)
+            if row is None:
+                out.filtered += 1
+            else:
+                out.events.append(row)
         except DecodeError as err:
             out.dead_letters.append(_dead_letter_row(rec, str(err), now))
         except Exception as err:  # a bug must cost one record a dead letter, not the stream
@@ -66,11 +73,14 @@ def process_batch(
 
 def _event_row(
     rec: RawRecord, attributor: Attributor, secret: bytes, prefix: str, now: datetime,
-    links: IdentityLinks, out: BatchResult,
-) -> tuple[object, ...]:
+    links: IdentityLinks, out: BatchResult, suppressed: set[str] | frozenset[str],
+) -> tuple[object, ...] | None:
     event = decode(rec.value, rec.topic.removeprefix(prefix))
     visitor = visitor_key(event, secret)
     link = links.lookup(visitor)
+    if suppressed and (visitor in suppressed or person_key(event, secret) in suppressed
+                       or (link is not None and link.person_key in suppressed)):
+        return None
     match = attributor.attribute(event, link)
     email = event.__dict__.get("email") or ""
     person = link.person_key if match.method == "stitched" and link else person_key(event, secret)
@@ -92,7 +102,8 @@ def _event_row(
         person,
         visitor,
         email.rsplit("@", 1)[1] if email else "",
-        getattr(event, "ip", None) or "",
+        keyed(secret, "l:" + email.rsplit("@", 1)[0]) if email else "",
+        truncate_ip(event.__dict__.get("ip") or ""),
         match.ip_block,
         getattr(event, "url", None) or "",
         getattr(event, "referrer", None) or "",

@@ -62,6 +62,7 @@ class ReferenceData:
         self.accounts: dict[str, Account] = {}
         self.contacts: dict[str, str] = {}
         self.ranges: dict[str, RangeClaim] = {}
+        self.suppressed: set[str] = set()  # person keys of people who asked to be forgotten
         self.learned = LearnedIpBlocks()
         self.links = IdentityLinks()
         self.attributor: Attributor = build_attributor([], [], free_mail, non_human=non_human,
@@ -74,6 +75,13 @@ class ReferenceData:
             if key is None:
                 continue
             k = key.decode()
+            n += 1
+            if kind == "suppressions":
+                if value is None:
+                    self.suppressed.discard(k)
+                else:
+                    self.suppressed.add(k)
+                continue
             target: dict[str, Any] = (self.accounts if kind == "accounts" else self.contacts
                                       if kind == "contacts" else self.ranges)
             if value is None:
@@ -86,7 +94,6 @@ class ReferenceData:
                     target[k] = d["account_id"]
                 else:
                     target[k] = RangeClaim(d["cidr"], d["account_id"], d["kind"], "ip_ranges")
-            n += 1
         return n
 
     def rebuild(self) -> Attributor:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import socket
 from urllib.parse import urlsplit
 
 from schemas.events import AdClick, EmailOpen, Event, WebVisit
@@ -48,6 +49,18 @@ def person_key(event: Event, secret: bytes) -> str:
     if anonymous_id:
         return keyed(secret, "a:" + anonymous_id)
     return keyed(secret, "i:" + (ip or event.event_id))
+
+
+def truncate_ip(ip: str) -> str:
+    """What is kept of an IP after attribution: IPv4 /24, IPv6 /48 (personal data)."""
+    if not ip:
+        return ""
+    if ":" not in ip:
+        return ip.rsplit(".", 1)[0] + ".0"
+    packed = socket.inet_pton(socket.AF_INET6, ip)
+    if packed[:12] == b"\0" * 10 + b"\xff\xff":
+        return "::ffff:" + socket.inet_ntop(socket.AF_INET, packed[12:15] + b"\0")
+    return socket.inet_ntop(socket.AF_INET6, packed[:6] + b"\0" * 10)
 
 
 def visitor_key(event: Event, secret: bytes) -> str:

@@ -37,7 +37,10 @@ TOPICS: tuple[TopicSpec, ...] = (
     TopicSpec("ip_ranges", 1,
               "IP ranges (JSON), keyed by cidr|kind|account_id. Produced by "
               "`pulse ip-ranges load`; every worker reads all of it.", compacted=True),
+    TopicSpec("suppressions", 1,
+              "People erased by `pulse forget` (keyed by person_key, the HMAC of their "
+              "email): every worker drops their events at ingest.", compacted=True),
 )
 INPUT_TOPICS = ("web_visits", "email_opens", "ad_clicks")
 DEAD_LETTERS = "dead_letters"
-REFERENCE_TOPICS = ("accounts", "contacts", "ip_ranges")
+REFERENCE_TOPICS = ("accounts", "contacts", "ip_ranges", "suppressions")

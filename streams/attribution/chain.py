@@ -59,7 +59,7 @@ class Attributor:
             account_id = self.contacts.lookup(email)
             if account_id is not None:
                 return Attribution(account_id, "contact", CONFIDENCE["contact"],
-                                   {"contact": email})
+                                   {"contact": mask_email(email)})
             host = email.rsplit("@", 1)[1]
             found = self.domains.lookup(host)
             if found is not None:
@@ -97,6 +97,12 @@ class Attributor:
         confidence = round(CONFIDENCE["company_name"] * best / 100, 3)
         return Attribution(name.account_id, "company_name", confidence,
                            {**match.evidence, "company_name": evidence})
+
+
+def mask_email(email: str) -> str:
+    """Evidence names the contact without storing the address: 'a***@acme.com'."""
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}***@{domain}"
 
 
 def build_attributor(

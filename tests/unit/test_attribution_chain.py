@@ -37,7 +37,7 @@ def visit(ip: str, email: str | None = None) -> WebVisit:
 def test_known_contact_beats_domain_and_ip():
     m = attributor().attribute(visit("198.18.8.1", "consultant@globex.com"))
     assert (m.account_id, m.method) == ("acme", "contact")
-    assert m.evidence == {"contact": "consultant@globex.com"}
+    assert m.evidence == {"contact": "c***@globex.com"}  # the address itself is not stored
 
 
 def test_free_mail_contact_still_matches_by_contact():

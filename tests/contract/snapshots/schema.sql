@@ -58,6 +58,7 @@ CREATE TABLE abm.dead_letters
 )
 ENGINE = ReplacingMergeTree(received_at)
 ORDER BY (topic, partition, offset)
+TTL toDateTime(received_at) + toIntervalDay(30)
 SETTINGS non_replicated_deduplication_window = 1000, index_granularity = 8192;
 
 CREATE TABLE abm.events
@@ -74,6 +75,7 @@ CREATE TABLE abm.events
     `person_key` String COMMENT 'HMAC of email, else visitor id, else IP: distinct people',
     `visitor_key` String DEFAULT '',
     `email_domain` String,
+    `email_local_key` String DEFAULT '',
     `ip` String,
     `ip_block` String DEFAULT '',
     `url` String,
@@ -92,6 +94,7 @@ CREATE TABLE abm.events
 ENGINE = ReplacingMergeTree(ingested_at)
 PARTITION BY toYYYYMM(ts)
 ORDER BY event_id
+TTL toDateTime(ts) + toIntervalDay(395)
 SETTINGS non_replicated_deduplication_window = 1000, index_granularity = 8192;
 
 CREATE TABLE abm.identities
@@ -157,4 +160,13 @@ CREATE TABLE abm.schema_migrations
 )
 ENGINE = ReplacingMergeTree
 ORDER BY version
+SETTINGS index_granularity = 8192;
+
+CREATE TABLE abm.suppressions
+(
+    `person_key` String,
+    `created_at` DateTime64(3, 'UTC') DEFAULT now64(3)
+)
+ENGINE = ReplacingMergeTree(created_at)
+ORDER BY person_key
 SETTINGS index_granularity = 8192;
