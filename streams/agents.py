@@ -97,7 +97,8 @@ def register_pipeline(
             ]
             started = time.perf_counter()
             result = process_batch(records, reference.attributor, secret, settings.topic_prefix,
-                                   links=reference.links, suppressed=reference.suppressed)
+                                   links=reference.links, suppressed=reference.suppressed,
+                                   late_grace_s=settings.late_grace_seconds)
             await land(result)
             for event in batch:
                 await stream.ack(event)

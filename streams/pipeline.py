@@ -21,8 +21,8 @@ EVENT_COLUMNS = (
     "event_id", "ts", "type", "channel", "account_id", "match_method", "match_confidence",
     "match_evidence", "non_human", "person_key", "visitor_key", "email_domain",
     "email_local_key", "ip", "ip_block", "url", "referrer", "campaign_id", "ad_id",
-    "platform", "company_name", "user_agent", "score", "_topic", "_partition", "_offset",
-    "ingested_at",
+    "platform", "company_name", "user_agent", "score", "late", "_topic", "_partition",
+    "_offset", "ingested_at",
 )  # fmt: skip
 DEAD_LETTER_COLUMNS = ("topic", "partition", "offset", "payload", "error", "received_at")
 
@@ -51,13 +51,15 @@ def process_batch(
     now: datetime | None = None,
     links: IdentityLinks | None = None,
     suppressed: set[str] | frozenset[str] = frozenset(),
+    late_grace_s: float = 3600.0,
 ) -> BatchResult:
     now = now or datetime.now(UTC)
     links = links if links is not None else IdentityLinks()
     out = BatchResult()
     for rec in records:
         try:
-            row = _event_row(rec, attributor, secret, topic_prefix, now, links, out, suppressed)
+            row = _event_row(rec, attributor, secret, topic_prefix, now, links, out, suppressed,
+                             late_grace_s)
             if row is None:
                 out.filtered += 1
             else:
@@ -74,6 +76,7 @@ def process_batch(
 def _event_row(
     rec: RawRecord, attributor: Attributor, secret: bytes, prefix: str, now: datetime,
     links: IdentityLinks, out: BatchResult, suppressed: set[str] | frozenset[str],
+    late_grace_s: float,
 ) -> tuple[object, ...] | None:
     event = decode(rec.value, rec.topic.removeprefix(prefix))
     visitor = visitor_key(event, secret)
@@ -113,6 +116,7 @@ def _event_row(
         getattr(event, "company_name", None) or "",
         getattr(event, "user_agent", None) or "",
         score_of(event),
+        int((now - event.ts).total_seconds() > late_grace_s),
         rec.topic,
         rec.partition,
         rec.offset,

@@ -52,6 +52,9 @@ class Settings(BaseSettings):
         85.0, ge=0, le=100, description="Company-name match: least rapidfuzz score (0-100).")
     name_margin: float = Field(
         8.0, ge=0, description="Company-name match: lead the best needs over the runner-up.")
+    late_grace_seconds: float = Field(
+        3600.0, ge=0, description="An event landing later than this after it happened is "
+        "flagged late (still counted in its own window).")
     stitch_lookback_days: int = Field(
         30, ge=0, description="When a visitor becomes known, re-attribute their events this far "
         "back.")

@@ -21,7 +21,7 @@ from streams.attribution.chain import CONFIDENCE
 from streams.attribution.identities import IdentityLink
 from streams.pipeline import DEAD_LETTER_COLUMNS, EVENT_COLUMNS, BatchResult
 
-_TOPIC_AT = EVENT_COLUMNS.index("_topic")
+_TOPIC_AT = EVENT_COLUMNS.index("_topic")  # the row's source position starts here
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,7 @@ def test_tables_have_the_columns_the_code_writes(applied, client):
     assert set(ACCOUNT_HEADER) <= set(columns(client, "accounts"))
     assert set(CONTACT_HEADER) <= set(columns(client, "contacts"))
     assert columns(client, "account_engagement_daily") == [
-        "day", "account_id", "channel", "events", "people", "score"]
+        "day", "account_id", "channel", "events", "people", "score", "late_events"]
     assert columns(client, "parent_engagement_daily") == [
         "day", "parent_account_id", "channel", "events", "people", "score"]
 

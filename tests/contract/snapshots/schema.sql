@@ -5,7 +5,8 @@ CREATE VIEW abm.account_engagement_daily
     `channel` LowCardinality(String),
     `events` UInt64,
     `people` UInt64,
-    `score` Float64
+    `score` Float64,
+    `late_events` UInt64
 )
 AS SELECT
     toDate(ts) AS day,
@@ -13,7 +14,8 @@ AS SELECT
     channel,
     count() AS events,
     uniqExact(person_key) AS people,
-    round(sum(score), 2) AS score
+    round(sum(score), 2) AS score,
+    countIf(late = 1) AS late_events
 FROM abm.events
 FINAL
 WHERE (account_id != '') AND (non_human = '')
@@ -21,6 +23,121 @@ GROUP BY
     day,
     account_id,
     channel;
+
+CREATE VIEW abm.account_engagement_hourly
+(
+    `hour` DateTime('UTC'),
+    `account_id` String,
+    `channel` LowCardinality(String),
+    `events` UInt64,
+    `people` UInt64,
+    `score` Float64,
+    `late_events` UInt64
+)
+AS SELECT
+    toStartOfHour(ts) AS hour,
+    account_id,
+    channel,
+    count() AS events,
+    uniqExact(person_key) AS people,
+    round(sum(score), 2) AS score,
+    countIf(late = 1) AS late_events
+FROM abm.events
+FINAL
+WHERE (account_id != '') AND (non_human = '')
+GROUP BY
+    hour,
+    account_id,
+    channel;
+
+CREATE VIEW abm.account_engagement_weekly
+(
+    `week` Date,
+    `account_id` String,
+    `channel` LowCardinality(String),
+    `events` UInt64,
+    `people` UInt64,
+    `score` Float64,
+    `late_events` UInt64
+)
+AS SELECT
+    toMonday(ts) AS week,
+    account_id,
+    channel,
+    count() AS events,
+    uniqExact(person_key) AS people,
+    round(sum(score), 2) AS score,
+    countIf(late = 1) AS late_events
+FROM abm.events
+FINAL
+WHERE (account_id != '') AND (non_human = '')
+GROUP BY
+    week,
+    account_id,
+    channel;
+
+CREATE VIEW abm.account_people
+(
+    `account_id` String,
+    `people` UInt64,
+    `identified_people` UInt64,
+    `known_contacts` UInt64,
+    `new_people_7d` UInt64,
+    `active_people_7d` UInt64
+)
+AS SELECT
+    account_id,
+    count() AS people,
+    countIf(identified = 1) AS identified_people,
+    countIf(contact = 1) AS known_contacts,
+    countIf(first_seen >= (now64(3) - toIntervalDay(7))) AS new_people_7d,
+    countIf(last_seen >= (now64(3) - toIntervalDay(7))) AS active_people_7d
+FROM
+(
+    SELECT
+        account_id,
+        person_key,
+        min(ts) AS first_seen,
+        max(ts) AS last_seen,
+        max(email_domain != '') AS identified,
+        max(match_method = 'contact') AS contact
+    FROM abm.events
+    FINAL
+    WHERE (account_id != '') AND (non_human = '')
+    GROUP BY
+        account_id,
+        person_key
+)
+GROUP BY account_id;
+
+CREATE VIEW abm.account_scores
+(
+    `account_id` String,
+    `tier` String,
+    `decayed_score` Float64,
+    `score_7d` Float64,
+    `score_prev_7d` Float64,
+    `change_7d` Float64
+)
+AS SELECT
+    e.account_id AS account_id,
+    any(a.tier) AS tier,
+    round(sum(e.score * exp2((-dateDiff('second', e.ts, now64(3))) / (14 * 86400))), 2) AS decayed_score,
+    round(sumIf(e.score, e.ts >= (now64(3) - toIntervalDay(7))), 2) AS score_7d,
+    round(sumIf(e.score, (e.ts < (now64(3) - toIntervalDay(7))) AND (e.ts >= (now64(3) - toIntervalDay(14)))), 2) AS score_prev_7d,
+    round(score_7d - score_prev_7d, 2) AS change_7d
+FROM abm.events AS e
+FINAL
+LEFT JOIN
+(
+    SELECT
+        account_id,
+        tier
+    FROM abm.accounts
+    FINAL
+) AS a ON a.account_id = e.account_id
+WHERE (e.account_id != '') AND (e.non_human = '')
+GROUP BY e.account_id;
 
 CREATE TABLE abm.accounts
 (
@@ -46,6 +163,51 @@ CREATE TABLE abm.contacts
 ENGINE = ReplacingMergeTree(loaded_at)
 ORDER BY email
 SETTINGS index_granularity = 8192;
+
+CREATE VIEW abm.coverage_daily
+(
+    `day` Date,
+    `tier` LowCardinality(String),
+    `engaged_accounts` UInt64,
+    `target_accounts` UInt64,
+    `coverage` Float64
+)
+AS SELECT
+    g.day AS day,
+    g.tier AS tier,
+    g.engaged AS engaged_accounts,
+    t.targets AS target_accounts,
+    round(g.engaged / t.targets, 4) AS coverage
+FROM
+(
+    SELECT
+        toDate(e.ts) AS day,
+        a.tier AS tier,
+        uniqExact(e.account_id) AS engaged
+    FROM abm.events AS e
+    FINAL
+    INNER JOIN
+    (
+        SELECT
+            account_id,
+            tier
+        FROM abm.accounts
+        FINAL
+    ) AS a ON a.account_id = e.account_id
+    WHERE e.non_human = ''
+    GROUP BY
+        day,
+        tier
+) AS g
+INNER JOIN
+(
+    SELECT
+        tier,
+        count() AS targets
+    FROM abm.accounts
+    FINAL
+    GROUP BY tier
+) AS t ON t.tier = g.tier;
 
 CREATE TABLE abm.dead_letters
 (
@@ -86,6 +248,7 @@ CREATE TABLE abm.events
     `company_name` String,
     `user_agent` String,
     `score` Float64,
+    `late` UInt8 DEFAULT 0,
     `_topic` LowCardinality(String),
     `_partition` UInt32,
     `_offset` UInt64,
@@ -119,6 +282,28 @@ CREATE TABLE abm.ip_ranges
 ENGINE = ReplacingMergeTree(loaded_at)
 ORDER BY (cidr, kind, account_id)
 SETTINGS index_granularity = 8192;
+
+CREATE VIEW abm.match_rate_daily
+(
+    `day` Date,
+    `channel` LowCardinality(String),
+    `match_method` LowCardinality(String),
+    `events` UInt64,
+    `share` Float64
+)
+AS SELECT
+    toDate(ts) AS day,
+    channel,
+    match_method,
+    count() AS events,
+    round(count() / sum(count()) OVER (PARTITION BY day, channel), 4) AS share
+FROM abm.events
+FINAL
+WHERE non_human = ''
+GROUP BY
+    day,
+    channel,
+    match_method;
 
 CREATE VIEW abm.parent_engagement_daily
 (
