@@ -210,6 +210,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_replay(args: argparse.Namespace) -> int:
+    from services.owner import running_owner
+    from services.replay import parse_when, rewind
+    from services.runner import run_pipeline
+
+    s = _settings()
+    if s.embedded and running_owner(s):
+        print("stop the running pipeline first: a replay rewinds its consumer group",
+              file=sys.stderr)
+        return 2
+    offsets = rewind(s, parse_when(args.from_))
+    print(f"rewound {len(offsets)} partition(s) to {args.from_}; re-processing")
+    return cmd_run(argparse.Namespace(drain=True))
+
+
 def cmd_query(args: argparse.Namespace) -> int:
     from services import render
     from services.owner import open_warehouse
@@ -326,6 +341,10 @@ def build_parser() -> argparse.ArgumentParser:
     at = sub.add_parser("attribute", help="run attribution on a JSONL file, without Kafka")
     at.add_argument("file")
     at.set_defaults(fn=cmd_attribute)
+    rp = sub.add_parser("replay", help="re-process the input topics from a point in time")
+    rp.add_argument("--from", dest="from_", required=True, metavar="TIMESTAMP",
+                    help="RFC 3339 time, e.g. 2026-11-01T00:00:00Z (Kafka record time)")
+    rp.set_defaults(fn=cmd_replay)
     q = sub.add_parser("query", help="run read-only SQL ('-' reads it from stdin)")
     q.add_argument("sql")
     q.add_argument("--format", choices=["table", "csv", "json"], default="table")
