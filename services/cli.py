@@ -213,7 +213,6 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_replay(args: argparse.Namespace) -> int:
     from services.owner import running_owner
     from services.replay import parse_when, rewind
-    from services.runner import run_pipeline
 
     s = _settings()
     if s.embedded and running_owner(s):

@@ -23,6 +23,8 @@ log = logging.getLogger("pulse.warehouse")
 
 CLICKHOUSE_DIR = Path(__file__).resolve().parents[1] / "infra" / "clickhouse"
 MIGRATIONS_DIR = CLICKHOUSE_DIR / "migrations"
+SERVER_MIGRATIONS_DIR = CLICKHOUSE_DIR / "server"  # users, roles: a server has them, chDB not
+SERVER_VERSION_OFFSET = 10000  # recorded beside the others, numbered apart
 _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 # chDB is one engine per process: every call into it goes through this lock.
@@ -94,8 +96,20 @@ def migration_files(directory: Path = MIGRATIONS_DIR) -> list[tuple[int, str, Pa
     return found
 
 
-def migrate(client: Client, directory: Path = MIGRATIONS_DIR) -> list[str]:
-    """Apply every migration not yet recorded; safe to run any number of times."""
+def migrate(client: Client, directory: Path = MIGRATIONS_DIR,
+            server: bool | None = None) -> list[str]:
+    """Apply every migration not yet recorded; safe to run any number of times.
+
+    On a ClickHouse server (not chDB) the files in ``server/`` follow."""
+    applied = _migrate(client, directory, 0)
+    if server is None:
+        server = type(client).__name__ != "ChdbClient"
+    if server:
+        applied += _migrate(client, SERVER_MIGRATIONS_DIR, SERVER_VERSION_OFFSET, "server/")
+    return applied
+
+
+def _migrate(client: Client, directory: Path, offset: int, label: str = "") -> list[str]:
     with ENGINE_LOCK:
         for stmt in statements((CLICKHOUSE_DIR / "bootstrap.sql").read_text()):
             client.command(stmt)
@@ -103,14 +117,14 @@ def migrate(client: Client, directory: Path = MIGRATIONS_DIR) -> list[str]:
             "SELECT version FROM abm.schema_migrations FINAL").result_rows}
         applied = []
         for version, name, path in migration_files(directory):
-            if version in done:
+            if version + offset in done:
                 continue
             for stmt in statements(path.read_text()):
                 client.command(stmt)
-            client.insert("abm.schema_migrations", [[version, name]],
+            client.insert("abm.schema_migrations", [[version + offset, label + name]],
                           column_names=["version", "name"])
-            applied.append(f"{version:04d}_{name}")
-            log.info("migration applied", extra={"migration": f"{version:04d}_{name}"})
+            applied.append(f"{label}{version:04d}_{name}")
+            log.info("migration applied", extra={"migration": applied[-1]})
         return applied
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from services.reference_loader import ACCOUNT_HEADER, CONTACT_HEADER
-from services.warehouse import migrate, migration_files, statements
+from services.warehouse import SERVER_MIGRATIONS_DIR, migrate, migration_files, statements
 from streams.pipeline import DEAD_LETTER_COLUMNS, EVENT_COLUMNS
 from streams.settings import Settings
 
@@ -80,6 +80,18 @@ def test_migration_sql_runs_unchanged_on_a_server():
                           or " MODIFY TTL " in upper)
             assert rerunnable, (
                 f"{path.name} must be re-runnable")
+
+
+def test_server_only_migrations_are_valid_and_skipped_on_the_embedded_engine(applied, client):
+    files = migration_files(SERVER_MIGRATIONS_DIR)
+    assert [n for _, n, _ in files] == ["create_analyst_role"]
+    stmts = statements(files[0][2].read_text())
+    assert stmts == ["CREATE ROLE IF NOT EXISTS analyst",
+                     "GRANT SELECT ON abm.* TO analyst",
+                     "CREATE SETTINGS PROFILE IF NOT EXISTS analyst_readonly "
+                     "SETTINGS readonly = 1 TO analyst"]
+    names = [r[0] for r in client.query("SELECT name FROM abm.schema_migrations FINAL").result_rows]
+    assert not [n for n in names if n.startswith("server/")]
 
 
 def test_default_dsn_is_embedded_under_pulse_home(tmp_path):
