@@ -65,10 +65,11 @@ class Contact(BaseModel):
     """A known person at an account."""
 
     model_config = ConfigDict(extra="ignore", frozen=True, str_strip_whitespace=True)
-    schema_ver: ClassVar[str] = "contact/1-0-0"
+    schema_ver: ClassVar[str] = "contact/1-0-1"
 
     email: Email
     account_id: Annotated[str, Field(min_length=1, max_length=256)]
+    title: str = Field("", description="Job title (optional); scoring derives a persona.")
 
 
 IP_RANGE_KINDS = ("company", "isp", "hosting", "vpn", "mobile")

@@ -210,6 +210,22 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rescore(args: argparse.Namespace) -> int:
+    from services.owner import open_warehouse
+    from services.rescore import rescore
+    from services.warehouse import DirectWarehouse, migrate
+    from streams.scoring import DEFAULT_RULES
+
+    s = _settings()
+    wh = open_warehouse(s)
+    if isinstance(wh, DirectWarehouse):
+        migrate(wh.writer)
+    path = Path(args.rules or s.scoring_rules or DEFAULT_RULES)
+    version, n = rescore(wh, path)
+    print(f"re-scored {n} event(s) under rules {version} ({path})")
+    return 0
+
+
 def cmd_replay(args: argparse.Namespace) -> int:
     from services.owner import running_owner
     from services.replay import parse_when, rewind
@@ -340,6 +356,9 @@ def build_parser() -> argparse.ArgumentParser:
     at = sub.add_parser("attribute", help="run attribution on a JSONL file, without Kafka")
     at.add_argument("file")
     at.set_defaults(fn=cmd_attribute)
+    rs = sub.add_parser("rescore", help="re-score history under the current scoring rules")
+    rs.add_argument("--rules", help="rules file (default PULSE_SCORING_RULES or the shipped one)")
+    rs.set_defaults(fn=cmd_rescore)
     rp = sub.add_parser("replay", help="re-process the input topics from a point in time")
     rp.add_argument("--from", dest="from_", required=True, metavar="TIMESTAMP",
                     help="RFC 3339 time, e.g. 2026-11-01T00:00:00Z (Kafka record time)")

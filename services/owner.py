@@ -81,6 +81,9 @@ class OwnerServer:
                         r = owner.warehouse.query(body["sql"], readonly=body.get("readonly", True))
                         return self._reply(200, {"columns": r.columns, "types": r.types,
                                                  "rows": jsonable(r.rows)})
+                    if self.path == "/command":
+                        owner.warehouse.command(body["sql"], body.get("parameters"))
+                        return self._reply(200, {})
                     if self.path == "/insert":
                         n = owner.warehouse.insert(body["table"], body["columns"], body["rows"])
                         return self._reply(200, {"inserted": n})
@@ -125,6 +128,9 @@ class OwnerWarehouse:
     def query(self, sql: str, readonly: bool = True) -> QueryResult:
         r = self._post("/query", {"sql": sql, "readonly": readonly})
         return QueryResult(r["columns"], r["types"], [tuple(row) for row in r["rows"]])
+
+    def command(self, sql: str, parameters: dict[str, Any] | None = None) -> None:
+        self._post("/command", {"sql": sql, "parameters": parameters})
 
     def insert(self, table: str, columns: list[str], rows: list[list[Any]]) -> int:
         return int(self._post("/insert", {"table": table, "columns": columns,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from services.reference_loader import sql_string
 from services.reference_topics import ReferencePublisher
 from services.warehouse import Warehouse
-from streams.rollups import keyed
+from streams.pseudonyms import keyed
 from streams.settings import Settings
 
 

@@ -111,9 +111,9 @@ def load_contacts(warehouse: Warehouse, publisher: ReferencePublisher, path: Pat
 
 def insert_contacts(warehouse: Warehouse, publisher: ReferencePublisher,
                     contacts: Sequence[Contact]) -> int:
-    publisher.send("contacts", (contact_row(c.email, c.account_id) for c in contacts))
-    return warehouse.insert("abm.contacts", list(CONTACT_HEADER),
-                            [[c.email, c.account_id] for c in contacts])
+    publisher.send("contacts", (contact_row(c.email, c.account_id, c.title) for c in contacts))
+    return warehouse.insert("abm.contacts", [*CONTACT_HEADER, "title"],
+                            [[c.email, c.account_id, c.title] for c in contacts])
 
 
 def _unique(path: Path, keys: list[str], what: str) -> None:

@@ -52,8 +52,8 @@ def account_row(a: Iterable[Any]) -> tuple[str, dict[str, Any]]:
                         "parent_account_id": parent, "ultimate_parent_id": top}
 
 
-def contact_row(email: str, account_id: str) -> tuple[str, dict[str, Any]]:
-    return email, {"email": email, "account_id": account_id}
+def contact_row(email: str, account_id: str, title: str = "") -> tuple[str, dict[str, Any]]:
+    return email, {"email": email, "account_id": account_id, "title": title}
 
 
 def range_row(cidr: str, account_id: str, kind: str, source: str) -> tuple[str, dict[str, Any]]:
@@ -106,7 +106,7 @@ def seed_from_warehouse(settings: Settings, warehouse: Warehouse) -> int:
                 "ultimate_parent_id FROM abm.accounts FINAL").rows))
         if "contacts" in empty:
             n += publisher.send("contacts", (contact_row(*r) for r in warehouse.query(
-                "SELECT email, account_id FROM abm.contacts FINAL").rows))
+                "SELECT email, account_id, title FROM abm.contacts FINAL").rows))
         if "suppressions" in empty:
             n += publisher.send("suppressions", ((r[0], {"person_key": r[0]}) for r in
                                                  warehouse.query(

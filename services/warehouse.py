@@ -41,6 +41,7 @@ class QueryResult:
 class Warehouse(Protocol):
     def query(self, sql: str, readonly: bool = True) -> QueryResult: ...
     def insert(self, table: str, columns: list[str], rows: list[list[Any]]) -> int: ...
+    def command(self, sql: str, parameters: dict[str, Any] | None = None) -> None: ...
 
 
 def connect(settings: Settings) -> Client:
@@ -151,6 +152,11 @@ class DirectWarehouse:
                 [t.name for t in result.column_types],
                 [tuple(r) for r in result.result_rows],
             )
+
+    def command(self, sql: str, parameters: dict[str, Any] | None = None) -> None:
+        """A statement that writes (INSERT ... SELECT, DELETE), with bound parameters."""
+        with ENGINE_LOCK:
+            self.writer.command(sql, parameters=parameters)
 
     def insert(self, table: str, columns: list[str], rows: list[list[Any]]) -> int:
         if not rows:

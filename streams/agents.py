@@ -14,6 +14,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 import faust
@@ -22,6 +23,7 @@ from faust.types import EventT
 
 from streams.pipeline import BatchResult, RawRecord, dead_letter_message, process_batch
 from streams.reference import ReferenceData
+from streams.scoring import default_rules, load_rules
 from streams.settings import Settings
 from streams.sinks.clickhouse import ClickHouseSink
 from streams.topics import DEAD_LETTERS, INPUT_TOPICS, REFERENCE_TOPICS
@@ -46,6 +48,7 @@ def register_pipeline(
     reference_positions: dict[tuple[str, int], int],
 ) -> PipelineStats:
     stats = PipelineStats()
+    rules = load_rules(Path(settings.scoring_rules)) if settings.scoring_rules else default_rules()
     secret = settings.person_key_secret.get_secret_value().encode()
     # One thread for every warehouse call, so the event loop (heartbeats) never blocks.
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pulse-sink")
@@ -98,7 +101,7 @@ def register_pipeline(
             started = time.perf_counter()
             result = process_batch(records, reference.attributor, secret, settings.topic_prefix,
                                    links=reference.links, suppressed=reference.suppressed,
-                                   late_grace_s=settings.late_grace_seconds)
+                                   late_grace_s=settings.late_grace_seconds, rules=rules)
             await land(result)
             for event in batch:
                 await stream.ack(event)

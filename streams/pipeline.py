@@ -15,14 +15,15 @@ from datetime import UTC, datetime
 from streams.attribution.chain import Attributor
 from streams.attribution.identities import IdentityLink, IdentityLinks
 from streams.codecs import DecodeError, decode
-from streams.rollups import keyed, person_key, score_of, truncate_ip, visitor_key
+from streams.pseudonyms import keyed, person_key, truncate_ip, visitor_key
+from streams.scoring import ScoringRules, default_rules
 
 EVENT_COLUMNS = (
     "event_id", "ts", "type", "channel", "account_id", "match_method", "match_confidence",
     "match_evidence", "non_human", "person_key", "visitor_key", "email_domain",
     "email_local_key", "ip", "ip_block", "url", "referrer", "campaign_id", "ad_id",
-    "platform", "company_name", "user_agent", "score", "late", "_topic", "_partition",
-    "_offset", "ingested_at",
+    "platform", "company_name", "user_agent", "score", "url_class", "persona",
+    "rules_version", "late", "_topic", "_partition", "_offset", "ingested_at",
 )  # fmt: skip
 DEAD_LETTER_COLUMNS = ("topic", "partition", "offset", "payload", "error", "received_at")
 
@@ -52,14 +53,16 @@ def process_batch(
     links: IdentityLinks | None = None,
     suppressed: set[str] | frozenset[str] = frozenset(),
     late_grace_s: float = 3600.0,
+    rules: ScoringRules | None = None,
 ) -> BatchResult:
+    rules = rules or default_rules()
     now = now or datetime.now(UTC)
     links = links if links is not None else IdentityLinks()
     out = BatchResult()
     for rec in records:
         try:
             row = _event_row(rec, attributor, secret, topic_prefix, now, links, out, suppressed,
-                             late_grace_s)
+                             late_grace_s, rules)
             if row is None:
                 out.filtered += 1
             else:
@@ -76,7 +79,7 @@ def process_batch(
 def _event_row(
     rec: RawRecord, attributor: Attributor, secret: bytes, prefix: str, now: datetime,
     links: IdentityLinks, out: BatchResult, suppressed: set[str] | frozenset[str],
-    late_grace_s: float,
+    late_grace_s: float, rules: ScoringRules,
 ) -> tuple[object, ...] | None:
     event = decode(rec.value, rec.topic.removeprefix(prefix))
     visitor = visitor_key(event, secret)
@@ -87,6 +90,8 @@ def _event_row(
     match = attributor.attribute(event, link)
     email = event.__dict__.get("email") or ""
     person = link.person_key if match.method == "stitched" and link else person_key(event, secret)
+    url_class = rules.url_class(event.__dict__.get("url")) if event.type == "web_visit" else ""
+    persona = rules.persona(attributor.contacts.title(email)) if email else ""
     if visitor and email and match.method in ("contact", "email_domain"):
         # Seen together: this visitor is this person, here and in their other events.
         new = IdentityLink(visitor, person, match.account_id, event.ts.astimezone(UTC))
@@ -115,7 +120,10 @@ def _event_row(
         getattr(event, "platform", None) or "",
         getattr(event, "company_name", None) or "",
         getattr(event, "user_agent", None) or "",
-        score_of(event),
+        rules.score(event.type, url_class, attributor.tiers.get(match.account_id, ""), persona),
+        url_class,
+        persona,
+        rules.version,
         int((now - event.ts).total_seconds() > late_grace_s),
         rec.topic,
         rec.partition,

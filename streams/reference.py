@@ -37,12 +37,12 @@ def load_attributor(query: Query, free_mail: frozenset[str], non_human: NonHuman
                     learned: LearnedIpBlocks | None = None) -> Attributor:
     """An attributor from the warehouse's copy of the reference data."""
     accounts = query("SELECT account_id, name, domains, ip_ranges, tier FROM abm.accounts FINAL")
-    contacts = query("SELECT email, account_id FROM abm.contacts FINAL")
+    contacts = query("SELECT email, account_id, title FROM abm.contacts FINAL")
     ranges = query("SELECT cidr, account_id, kind, source FROM abm.ip_ranges FINAL")
     return build_attributor(
         (Account.model_construct(account_id=a, name=n, domains=list(d), ip_ranges=list(r), tier=t)
          for a, n, d, r, t in accounts),
-        (Contact.model_construct(email=e, account_id=a) for e, a in contacts),
+        (Contact.model_construct(email=e, account_id=a, title=t) for e, a, t in contacts),
         free_mail,
         (RangeClaim(c, a, k, "ip_ranges") for c, a, k, _ in ranges),
         non_human, name_cutoff, name_margin, learned,
@@ -60,7 +60,7 @@ class ReferenceData:
         self.name_cutoff = name_cutoff
         self.name_margin = name_margin
         self.accounts: dict[str, Account] = {}
-        self.contacts: dict[str, str] = {}
+        self.contacts: dict[str, tuple[str, str]] = {}  # email -> (account id, title)
         self.ranges: dict[str, RangeClaim] = {}
         self.suppressed: set[str] = set()  # person keys of people who asked to be forgotten
         self.learned = LearnedIpBlocks()
@@ -91,7 +91,7 @@ class ReferenceData:
                 if kind == "accounts":
                     target[k] = Account.model_construct(**d)
                 elif kind == "contacts":
-                    target[k] = d["account_id"]
+                    target[k] = (d["account_id"], d.get("title", ""))
                 else:
                     target[k] = RangeClaim(d["cidr"], d["account_id"], d["kind"], "ip_ranges")
         return n
@@ -99,7 +99,8 @@ class ReferenceData:
     def rebuild(self) -> Attributor:
         self.attributor = build_attributor(
             self.accounts.values(),
-            (Contact.model_construct(email=e, account_id=a) for e, a in self.contacts.items()),
+            (Contact.model_construct(email=e, account_id=a, title=t)
+             for e, (a, t) in self.contacts.items()),
             self.free_mail, self.ranges.values(), self.non_human, self.name_cutoff,
             self.name_margin, self.learned)
         log.info("reference data loaded", extra={"accounts": len(self.accounts),

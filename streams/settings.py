@@ -52,6 +52,8 @@ class Settings(BaseSettings):
         85.0, ge=0, le=100, description="Company-name match: least rapidfuzz score (0-100).")
     name_margin: float = Field(
         8.0, ge=0, description="Company-name match: lead the best needs over the runner-up.")
+    scoring_rules: str = Field(
+        "", description="Path of the scoring rules (TOML); empty: infra/scoring/rules.toml.")
     late_grace_seconds: float = Field(
         3600.0, ge=0, description="An event landing later than this after it happened is "
         "flagged late (still counted in its own window).")

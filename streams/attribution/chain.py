@@ -35,6 +35,7 @@ class Attributor:
     non_human: NonHumanFilter = field(default_factory=NonHumanFilter)
     names: CompanyNameIndex = field(default_factory=lambda: CompanyNameIndex([]))
     learned: LearnedIpBlocks = field(default_factory=LearnedIpBlocks)
+    tiers: dict[str, str] = field(default_factory=dict)  # account id -> tier, for scoring
 
     def attribute(self, event: Event, link: IdentityLink | None = None) -> Attribution:
         # Field values straight from the model's __dict__: a missing attribute on a
@@ -122,7 +123,8 @@ def build_attributor(
         for domain in account.domains:
             domains.add(domain, account.account_id)
         claims.extend(RangeClaim(cidr, account.account_id) for cidr in account.ip_ranges)
-    book = ContactBook((c.email, c.account_id) for c in contacts)
+    book = ContactBook((c.email, c.account_id, getattr(c, "title", "") or "") for c in contacts)
     names = CompanyNameIndex(((a.account_id, a.name) for a in accounts), name_cutoff, name_margin)
     return Attributor(book, domains, IpRangeTable(claims), non_human or NonHumanFilter(), names,
-                      learned if learned is not None else LearnedIpBlocks())
+                      learned if learned is not None else LearnedIpBlocks(),
+                      {a.account_id: a.tier for a in accounts})

@@ -122,7 +122,7 @@ CREATE VIEW abm.account_scores
 AS SELECT
     e.account_id AS account_id,
     any(a.tier) AS tier,
-    round(sum(e.score * exp2((-dateDiff('second', e.ts, now64(3))) / (14 * 86400))), 2) AS decayed_score,
+    round(sum(e.score * exp2((-dateDiff('second', e.ts, now64(3))) / (h.half_life_days * 86400))), 2) AS decayed_score,
     round(sumIf(e.score, e.ts >= (now64(3) - toIntervalDay(7))), 2) AS score_7d,
     round(sumIf(e.score, (e.ts < (now64(3) - toIntervalDay(7))) AND (e.ts >= (now64(3) - toIntervalDay(14)))), 2) AS score_prev_7d,
     round(score_7d - score_prev_7d, 2) AS change_7d
@@ -136,6 +136,11 @@ LEFT JOIN
     FROM abm.accounts
     FINAL
 ) AS a ON a.account_id = e.account_id
+CROSS JOIN
+(
+    SELECT if(count() = 0, 14., argMax(half_life_days, applied_at)) AS half_life_days
+    FROM abm.scoring_rules
+) AS h
 WHERE (e.account_id != '') AND (e.non_human = '')
 GROUP BY e.account_id;
 
@@ -158,6 +163,7 @@ CREATE TABLE abm.contacts
 (
     `email` String,
     `account_id` String,
+    `title` String DEFAULT '',
     `loaded_at` DateTime64(3, 'UTC') DEFAULT now64(3)
 )
 ENGINE = ReplacingMergeTree(loaded_at)
@@ -248,6 +254,9 @@ CREATE TABLE abm.events
     `company_name` String,
     `user_agent` String,
     `score` Float64,
+    `url_class` LowCardinality(String) DEFAULT '',
+    `persona` LowCardinality(String) DEFAULT '',
+    `rules_version` LowCardinality(String) DEFAULT '',
     `late` UInt8 DEFAULT 0,
     `_topic` LowCardinality(String),
     `_partition` UInt32,
@@ -344,6 +353,17 @@ CREATE TABLE abm.schema_migrations
     `applied_at` DateTime64(3, 'UTC') DEFAULT now64(3)
 )
 ENGINE = ReplacingMergeTree
+ORDER BY version
+SETTINGS index_granularity = 8192;
+
+CREATE TABLE abm.scoring_rules
+(
+    `version` String,
+    `half_life_days` Float64,
+    `rules` String COMMENT 'the rules file as applied',
+    `applied_at` DateTime64(3, 'UTC') DEFAULT now64(3)
+)
+ENGINE = ReplacingMergeTree(applied_at)
 ORDER BY version
 SETTINGS index_granularity = 8192;
 

@@ -1,8 +1,8 @@
-"""What each event contributes to an account's engagement roll-up.
+"""Pseudonyms: what is stored instead of personal data.
 
-The stream computes, per event, its channel, a person key and a score; ClickHouse sums
-them per account, day and channel (``abm.account_engagement_daily``) over the
-de-duplicated events, so the roll-up can never disagree with ``abm.events``.
+People, browsers and email local parts become keyed hashes (HMAC with
+PULSE_PERSON_KEY_SECRET; a plain hash of an email is reversible by dictionary), and IPs
+are truncated once attribution is done. Distinct counts of people stay exact.
 """
 
 from __future__ import annotations
@@ -10,29 +10,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import socket
-from urllib.parse import urlsplit
 
-from schemas.events import AdClick, EmailOpen, Event, WebVisit
-
-# Simple weights for the first slice; versioned, configurable rules come with scoring.
-HIGH_INTENT_PATHS = ("/pricing", "/demo", "/contact-sales", "/trial", "/quote")
-WEIGHTS = {"web_visit": 1.0, "web_visit_high_intent": 5.0, "email_open": 0.5, "ad_click": 2.0}
-
-
-def is_high_intent(url: str) -> bool:
-    path = urlsplit(url).path.lower()
-    return any(path == p or path.startswith(p + "/") for p in HIGH_INTENT_PATHS)
-
-
-def score_of(event: Event) -> float:
-    if isinstance(event, WebVisit):
-        key = "web_visit_high_intent" if is_high_intent(event.url) else "web_visit"
-        return WEIGHTS[key]
-    if isinstance(event, EmailOpen):
-        return WEIGHTS["email_open"]
-    if isinstance(event, AdClick):
-        return WEIGHTS["ad_click"]
-    raise TypeError(f"not an event: {event!r}")
+from schemas.events import Event
 
 
 def keyed(secret: bytes, raw: str) -> str:
