@@ -17,11 +17,11 @@ import time
 import uuid
 from pathlib import Path
 
-from streams.settings import Settings
+from streams.settings import INFRA_DIR, Settings
 
 log = logging.getLogger("pulse.kafka")
 
-KAFKA_DIR = Path(__file__).resolve().parents[1] / "infra" / "kafka"
+KAFKA_DIR = INFRA_DIR / "kafka"
 LIB_DIR = KAFKA_DIR / "target" / "lib"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 

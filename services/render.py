@@ -24,6 +24,13 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def _raw(value: Any) -> str:
+    """Machine-readable cell: numbers as Python writes them, no thousands separators."""
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        return repr(value)
+    return _cell(value)
+
+
 def table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     cells = [[_cell(v) for v in row] for row in rows]
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
@@ -43,7 +50,7 @@ def as_csv(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(columns)
-    writer.writerows([_cell(v) for v in row] for row in rows)
+    writer.writerows([_raw(v) for v in row] for row in rows)
     return buf.getvalue().rstrip("\n")
 
 

@@ -17,11 +17,11 @@ from typing import Any, Protocol
 import clickhouse_connect
 from clickhouse_connect.driver.client import Client
 
-from streams.settings import Settings
+from streams.settings import INFRA_DIR, Settings
 
 log = logging.getLogger("pulse.warehouse")
 
-CLICKHOUSE_DIR = Path(__file__).resolve().parents[1] / "infra" / "clickhouse"
+CLICKHOUSE_DIR = INFRA_DIR / "clickhouse"
 MIGRATIONS_DIR = CLICKHOUSE_DIR / "migrations"
 SERVER_MIGRATIONS_DIR = CLICKHOUSE_DIR / "server"  # users, roles: a server has them, chDB not
 SERVER_VERSION_OFFSET = 10000  # recorded beside the others, numbered apart

@@ -11,7 +11,6 @@ import json
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC
-from pathlib import Path
 from typing import Any
 
 from schemas.reference import Account, Contact
@@ -20,12 +19,12 @@ from streams.attribution.identities import IdentityLink, IdentityLinks
 from streams.attribution.ip_ranges import RangeClaim
 from streams.attribution.learned_ip import LearnedIpBlocks, LearningRules, learn
 from streams.non_human import NonHumanFilter
+from streams.settings import INFRA_DIR
 
 log = logging.getLogger("pulse.reference")
 
 Query = Callable[..., Sequence[Sequence[Any]]]  # (sql, parameters=None) -> rows
-LEARNED_IP_SQL = (Path(__file__).resolve().parents[1] / "infra" / "clickhouse" / "queries"
-                  / "learned_ip_evidence.sql").read_text()
+LEARNED_IP_SQL = (INFRA_DIR / "clickhouse" / "queries" / "learned_ip_evidence.sql").read_text()
 
 
 def range_key(cidr: str, kind: str, account_id: str) -> str:

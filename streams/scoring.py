@@ -10,7 +10,9 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-DEFAULT_RULES = Path(__file__).resolve().parents[1] / "infra" / "scoring" / "rules.toml"
+from streams.settings import INFRA_DIR
+
+DEFAULT_RULES = INFRA_DIR / "scoring" / "rules.toml"
 
 
 @dataclass(frozen=True)

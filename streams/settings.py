@@ -10,6 +10,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from streams.attribution.learned_ip import LearningRules
 
+# Data files the code reads at run time (SQL, scoring rules, broker config).
+INFRA_DIR = Path(__file__).resolve().parents[1] / "infra"
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PULSE_", frozen=True, extra="ignore")

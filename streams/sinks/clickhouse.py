@@ -14,12 +14,12 @@ import json
 import threading
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from streams.attribution.chain import CONFIDENCE
 from streams.attribution.identities import IdentityLink
 from streams.pipeline import DEAD_LETTER_COLUMNS, EVENT_COLUMNS, BatchResult
+from streams.settings import INFRA_DIR
 
 _TOPIC_AT = EVENT_COLUMNS.index("_topic")  # the row's source position starts here
 
@@ -39,8 +39,7 @@ def _token(table: str, rows: list[tuple[Any, ...]], topic_at: int) -> str:
     return h.hexdigest()
 
 
-QUERIES = Path(__file__).resolve().parents[2] / "infra" / "clickhouse" / "queries"
-STITCH_BACKFILL = (QUERIES / "stitch_backfill.sql").read_text()
+STITCH_BACKFILL = (INFRA_DIR / "clickhouse" / "queries" / "stitch_backfill.sql").read_text()
 
 
 class ClickHouseSink:

@@ -44,6 +44,16 @@ def test_settings_point_at_the_compose_services():
     assert SERVICES["clickhouse"]["environment"]["CLICKHOUSE_USER"] == "pulse"
 
 
+def test_the_image_carries_everything_the_code_reads_from_infra():
+    dockerfile = (ROOT / "infra" / "docker" / "Dockerfile").read_text()
+    read = {"infra/clickhouse", "infra/scoring"}  # SQL files and the scoring rules
+    for path in read:
+        assert f"COPY {path} ./{path}" in dockerfile, path
+    code = "".join(p.read_text() for d in ("streams", "services") for p in (ROOT / d).rglob("*.py"))
+    mentioned = set(re.findall(r'INFRA_DIR / "(\w+)"', code))
+    assert mentioned and {f"infra/{m}" for m in mentioned} - {"infra/kafka"} <= read
+
+
 def test_workers_scale_out_in_one_consumer_group_after_init():
     worker = SERVICES["worker"]
     assert worker["deploy"]["replicas"] >= 2

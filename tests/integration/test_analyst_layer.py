@@ -56,7 +56,8 @@ def test_views_over_known_events(pulse_env: PulseEnv, tmp_path):
                "abm.account_engagement_hourly WHERE account_id = 'acme' AND channel = 'web' "
                "ORDER BY hour DESC LIMIT 2")
     this_hour = NOW.replace(minute=0, second=0).strftime("%Y-%m-%d %H:%M:%S")
-    assert hourly[0] == {"hour": this_hour, "events": 2, "people": 2, "score": 6.0}
+    # Tier 1 multiplies by 1.5: a pricing visit 5 x 1.5, another page 1 x 1.5.
+    assert hourly[0] == {"hour": this_hour, "events": 2, "people": 2, "score": 9.0}
     assert hourly[1]["events"] == 1
     daily_late = q("SELECT sum(late_events) AS late FROM abm.account_engagement_daily "
                    "WHERE account_id = 'acme'")
@@ -68,11 +69,12 @@ def test_views_over_known_events(pulse_env: PulseEnv, tmp_path):
     scores = {r["account_id"]: r for r in q(
         "SELECT account_id, tier, score_7d, score_prev_7d, change_7d, decayed_score "
         "FROM abm.account_scores")}
-    assert scores["acme"]["score_7d"] == 5 + 1 + 1 + 0.5
-    assert scores["acme"]["score_prev_7d"] == 1
-    assert scores["acme"]["change_7d"] == 6.5
-    # 14-day half-life: this week's 7.5 barely decayed, the 9-day-old visit is worth 2^(-9/14)
-    assert scores["acme"]["decayed_score"] == pytest.approx(7.5 + 2 ** (-9 / 14), abs=0.02)
+    assert scores["acme"]["score_7d"] == (5 + 1 + 1 + 0.5) * 1.5
+    assert scores["acme"]["score_prev_7d"] == 1.5
+    assert scores["acme"]["change_7d"] == 9.75
+    # 14-day half-life: this week's 11.25 barely decayed, the 9-day-old 1.5 is worth less
+    assert scores["acme"]["decayed_score"] == pytest.approx(11.25 + 1.5 * 2 ** (-9 / 14),
+                                                            abs=0.03)
     assert scores["globex"]["tier"] == "1" and "initech" not in scores
 
     people = q("SELECT people, identified_people, known_contacts, new_people_7d "

@@ -76,5 +76,7 @@ def test_scores_at_ingest_and_after_rescore(pulse_env: PulseEnv, tmp_path):
                         ).first_row == (5, 5)
         daily = ch.query("SELECT sum(score) FROM abm.account_engagement_daily").first_row[0]
         assert daily == pytest.approx(16 + 1 + 0.4 + 32 + 2)
+        people = ch.query("SELECT people, people_by_persona FROM abm.account_people").first_row
+        assert people == (2, {"executive": 1})  # an anonymous visitor and the CTO
         decayed = ch.query("SELECT decayed_score FROM abm.account_scores").first_row[0]
         assert decayed == pytest.approx(51.4 * 2 ** (-1 / 24 / 7), abs=0.05)  # 7-day half-life

@@ -15,5 +15,5 @@ def test_table_aligns_numbers_right():
     assert lines[2].endswith("     3") and lines[3].endswith("    12")
 
 
-def test_csv_quotes_when_needed():
-    assert as_csv(["a", "b"], [("x,y", 1)]) == 'a,b\n"x,y",1'
+def test_csv_quotes_when_needed_and_keeps_numbers_raw():
+    assert as_csv(["a", "b", "c"], [("x,y", 1, 188256.95)]) == 'a,b,c\n"x,y",1,188256.95'

@@ -83,7 +83,8 @@ CREATE VIEW abm.account_people
     `identified_people` UInt64,
     `known_contacts` UInt64,
     `new_people_7d` UInt64,
-    `active_people_7d` UInt64
+    `active_people_7d` UInt64,
+    `people_by_persona` Map(String, UInt64)
 )
 AS SELECT
     account_id,
@@ -91,7 +92,8 @@ AS SELECT
     countIf(identified = 1) AS identified_people,
     countIf(contact = 1) AS known_contacts,
     countIf(first_seen >= (now64(3) - toIntervalDay(7))) AS new_people_7d,
-    countIf(last_seen >= (now64(3) - toIntervalDay(7))) AS active_people_7d
+    countIf(last_seen >= (now64(3) - toIntervalDay(7))) AS active_people_7d,
+    sumMapIf(map(persona, toUInt64(1)), persona != '') AS people_by_persona
 FROM
 (
     SELECT
@@ -100,7 +102,8 @@ FROM
         min(ts) AS first_seen,
         max(ts) AS last_seen,
         max(email_domain != '') AS identified,
-        max(match_method = 'contact') AS contact
+        max(match_method = 'contact') AS contact,
+        max(persona) AS persona
     FROM abm.events
     FINAL
     WHERE (account_id != '') AND (non_human = '')
