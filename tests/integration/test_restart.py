@@ -65,7 +65,8 @@ def test_sigkill_mid_stream_then_restart_is_exact(pulse_env: PulseEnv, tmp_path)
         per_account = dict(ch.query(
             "SELECT account_id, count() FROM abm.events GROUP BY 1").result_rows)
         assert per_account == dict(truth)
-        rolled = dict(ch.query("SELECT account_id, sum(events) FROM abm.account_engagement_daily "
-                               "GROUP BY 1").result_rows)
-        assert rolled == {k: v for k, v in truth.items() if k}
+        for view in ("hourly", "daily", "weekly"):
+            rolled = dict(ch.query(f"SELECT account_id, sum(events) FROM "
+                                   f"abm.account_engagement_{view} GROUP BY 1").result_rows)
+            assert rolled == {k: v for k, v in truth.items() if k}, view
         assert ch.query("SELECT count() FROM abm.dead_letters").first_row[0] == 0
