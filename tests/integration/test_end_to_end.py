@@ -139,7 +139,8 @@ def test_known_events_land_exactly_once_with_exact_dead_letters(pulse_env: Pulse
         assert ("", "web") not in rollup
         score = ch.query("SELECT sum(score) FROM abm.account_engagement_daily "
                          "WHERE account_id = 'acme' AND channel = 'web'").first_row[0]
-        assert score == 1 + 5 + 1 + 1 + 1  # w2 is a pricing-page visit; w7 by contact
+        # Tier 1 (x1.5); /product pages 2, w2's pricing page 5; w7 is Anna, a CTO (x2).
+        assert score == (2 + 5 + 2 + 2) * 1.5 + 2 * 1.5 * 2
 
         dead = ch.query("SELECT topic, partition, offset, payload, error "
                         "FROM abm.dead_letters ORDER BY topic, partition, offset",
