@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from services import logs
 from streams.settings import Settings
+
+if TYPE_CHECKING:
+    from services.reference_topics import ReferencePublisher
+    from services.warehouse import Warehouse
 
 
 def _settings() -> Settings:
@@ -99,20 +106,29 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_load(args: argparse.Namespace) -> int:
-    from services import reference_loader as rl
+@contextmanager
+def _reference_writer(s: Settings) -> Iterator[tuple[Warehouse, ReferencePublisher]]:
+    """What changes reference data needs: its topics, a migrated warehouse, a producer."""
     from services.owner import open_warehouse
     from services.reference_topics import ReferencePublisher
     from services.topics_admin import ensure_topics
     from services.warehouse import DirectWarehouse, migrate
 
-    s = _settings()
     ensure_topics(s)
     wh = open_warehouse(s)
     if isinstance(wh, DirectWarehouse):
         migrate(wh.writer)
     publisher = ReferencePublisher(s)
     try:
+        yield wh, publisher
+    finally:
+        publisher.close()
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    from services import reference_loader as rl
+
+    with _reference_writer(_settings()) as (wh, publisher):
         if args.action == "remove":
             n = rl.remove_ip_ranges(wh, publisher, Path(args.file))
             print(f"removed {n} ip-ranges listed in {args.file}")
@@ -125,29 +141,16 @@ def cmd_load(args: argparse.Namespace) -> int:
             return 0
         loader = rl.load_accounts if args.kind == "accounts" else rl.load_contacts
         n = loader(wh, publisher, Path(args.file))
-    finally:
-        publisher.close()
     print(f"loaded {n} {args.kind} from {args.file}")
     return 0
 
 
 def cmd_forget(args: argparse.Namespace) -> int:
-    from services.owner import open_warehouse
     from services.privacy import forget
-    from services.reference_topics import ReferencePublisher
-    from services.topics_admin import ensure_topics
-    from services.warehouse import DirectWarehouse, migrate
 
     s = _settings()
-    ensure_topics(s)
-    wh = open_warehouse(s)
-    if isinstance(wh, DirectWarehouse):
-        migrate(wh.writer)
-    publisher = ReferencePublisher(s)
-    try:
+    with _reference_writer(s) as (wh, publisher):
         done = forget(s, wh, publisher, args.email)
-    finally:
-        publisher.close()
     print(f"forgot {args.email}: {done.events} event(s), {done.visitors} linked visitor(s), "
           f"{done.contacts} contact(s), {done.dead_letters} dead letter(s) erased; "
           "suppressed at ingest from now on")
