@@ -209,6 +209,24 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_surging(args: argparse.Namespace) -> int:
+    from datetime import UTC, date, datetime
+
+    from services import render
+    from services.owner import open_warehouse
+    from services.surging import current_surges
+
+    today = date.fromisoformat(args.date) if args.date else datetime.now(UTC).date()
+    surges = [s for s in current_surges(open_warehouse(_settings()), today)
+              if args.all or s.status in ("surging", "cooling")]
+    columns = ["account", "status", "score", "multiple", "reason"]
+    rows = [(s.account_id, s.status, s.score, s.multiple, s.reason) for s in surges]
+    fmt = {"table": render.table, "csv": render.as_csv, "json": render.as_json}[args.format]
+    print(fmt(columns, rows) if rows or args.format != "table" else
+          f"no account is surging or cooling as of {today}")
+    return 0
+
+
 def cmd_rescore(args: argparse.Namespace) -> int:
     from services.owner import open_warehouse
     from services.rescore import rescore
@@ -295,6 +313,12 @@ def build_parser() -> argparse.ArgumentParser:
     at = sub.add_parser("attribute", help="run attribution on a JSONL file, without Kafka")
     at.add_argument("file")
     at.set_defaults(fn=cmd_attribute)
+    sg = sub.add_parser("surging", help="accounts surging or cooling (last 7 days vs their "
+                        "usual), with reasons")
+    sg.add_argument("--date", help="as of this day (default today, UTC)")
+    sg.add_argument("--all", action="store_true", help="list every engaged account")
+    sg.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    sg.set_defaults(fn=cmd_surging)
     rs = sub.add_parser("rescore", help="re-score history under the current scoring rules")
     rs.add_argument("--rules", help="rules file (default PULSE_SCORING_RULES or the shipped one)")
     rs.set_defaults(fn=cmd_rescore)

@@ -81,6 +81,9 @@ class OwnerServer:
                         r = owner.warehouse.query(body["sql"], readonly=body.get("readonly", True))
                         return self._reply(200, {"columns": r.columns, "types": r.types,
                                                  "rows": jsonable(r.rows)})
+                    if self.path == "/query_params":
+                        rows = owner.warehouse.query_params(body["sql"], body["parameters"])
+                        return self._reply(200, {"rows": jsonable(rows)})
                     if self.path == "/command":
                         owner.warehouse.command(body["sql"], body.get("parameters"))
                         return self._reply(200, {})
@@ -128,6 +131,10 @@ class OwnerWarehouse:
     def query(self, sql: str, readonly: bool = True) -> QueryResult:
         r = self._post("/query", {"sql": sql, "readonly": readonly})
         return QueryResult(r["columns"], r["types"], [tuple(row) for row in r["rows"]])
+
+    def query_params(self, sql: str, parameters: dict[str, Any]) -> list[tuple[Any, ...]]:
+        rows = self._post("/query_params", {"sql": sql, "parameters": jsonable(parameters)})
+        return [tuple(r) for r in rows["rows"]]
 
     def command(self, sql: str, parameters: dict[str, Any] | None = None) -> None:
         self._post("/command", {"sql": sql, "parameters": parameters})

@@ -42,6 +42,7 @@ class Warehouse(Protocol):
     def query(self, sql: str, readonly: bool = True) -> QueryResult: ...
     def insert(self, table: str, columns: list[str], rows: list[list[Any]]) -> int: ...
     def command(self, sql: str, parameters: dict[str, Any] | None = None) -> None: ...
+    def query_params(self, sql: str, parameters: dict[str, Any]) -> list[tuple[Any, ...]]: ...
 
 
 def connect(settings: Settings) -> Client:
@@ -152,6 +153,11 @@ class DirectWarehouse:
                 [t.name for t in result.column_types],
                 [tuple(r) for r in result.result_rows],
             )
+
+    def query_params(self, sql: str, parameters: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """A read-only query with bound parameters."""
+        with ENGINE_LOCK:
+            return [tuple(r) for r in self.reader.query(sql, parameters=parameters).result_rows]
 
     def command(self, sql: str, parameters: dict[str, Any] | None = None) -> None:
         """A statement that writes (INSERT ... SELECT, DELETE), with bound parameters."""

@@ -1,0 +1,56 @@
+"""`pulse surging` over real landed events: a surging account, a cooling one, a steady
+one and a one-person burst, with reasons a rep can read."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.conftest import PulseEnv
+
+pytestmark = pytest.mark.integration
+
+TODAY = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0) - timedelta(days=1)
+
+
+def visits(account_net: str, days_ago: int, count: int, people: int, tag: str,
+           path: str = "/product") -> list[dict[str, object]]:
+    ts = TODAY - timedelta(days=days_ago)
+    return [{"event_id": f"{tag}-{days_ago}-{i}", "type": "web_visit",
+             "ts": (ts + timedelta(minutes=i)).isoformat(), "ip": f"{account_net}.{i % 250 + 1}",
+             "url": f"https://vendor.example{path}", "user_agent": "Mozilla/5.0 (X11) Firefox/1",
+             "anonymous_id": f"{tag}-p{i % people}"} for i in range(count)]
+
+
+def test_surging_and_cooling_accounts_with_reasons(pulse_env: PulseEnv, tmp_path):
+    (tmp_path / "accounts.csv").write_text(
+        "account_id,name,domains,ip_ranges,tier\n"
+        "hot,Hot Co,hot.com,198.51.100.0/24,1\nsteady,Steady Co,steady.com,192.0.2.0/24,1\n"
+        "cold,Cold Co,cold.com,203.0.113.0/24,1\nsolo,Solo Co,solo.com,198.18.0.0/24,1\n")
+    events = []
+    for day in range(35):
+        events += visits("192.0.2", day, 3, 3, "steady")
+        events += visits("198.51.100", day, 3 if day >= 7 else 12, 6, "hot",
+                         "/pricing" if day < 7 else "/product")
+        events += visits("203.0.113", day, 4 if day >= 7 else 0, 3, "cold")
+        if day < 7:
+            events += visits("198.18.0", day, 20, 1, "solo")  # one very busy person
+    pulse_env.cli("up")
+    pulse_env.cli("accounts", "load", str(tmp_path / "accounts.csv"))
+    (tmp_path / "events.jsonl").write_text("\n".join(json.dumps(e) for e in events) + "\n")
+    pulse_env.cli("publish", str(tmp_path / "events.jsonl"))
+    pulse_env.cli("run", "--drain")
+
+    day = TODAY.date().isoformat()
+    rows = json.loads(pulse_env.cli("surging", "--date", day, "--all", "--format", "json").stdout)
+    by = {r["account"]: r for r in rows}
+    assert by["hot"]["status"] == "surging" and by["hot"]["score"] >= 70
+    assert by["hot"]["reason"].startswith(
+        "6 people from Hot Co, 3 new; 84 pricing/demo page visits; ")
+    assert by["cold"]["status"] == "cooling"
+    assert by["steady"]["status"] == "usual"
+    assert by["solo"]["status"] == "too_small"  # one person is not a buying group
+    table = pulse_env.cli("surging", "--date", day).stdout
+    assert "hot" in table and "cold" in table and "steady" not in table
