@@ -1,6 +1,6 @@
 """``pulse forget EMAIL``: erase a person everywhere and keep them out.
 
-The person is known only by keyed hashes (person_key is the HMAC of their email), so the
+The person is known only by keyed hashes (person_key is the keyed hash of their email), so the
 erasure computes the key, deletes every row that names it (events, including a linked
 visitor's anonymous ones, identity links, the contact, dead letters whose bytes contain
 the address) and publishes a suppression that every worker applies at ingest: a replay of

@@ -88,7 +88,8 @@ def _event_row(
                        or (link is not None and link.person_key in suppressed)):
         return None
     match = attributor.attribute(event, link)
-    email = event.__dict__.get("email") or ""
+    fields = event.__dict__  # not getattr: a missing field costs a slow pydantic lookup
+    email = fields.get("email") or ""
     person = link.person_key if match.method == "stitched" and link else person_key(event, secret)
     url_class = rules.url_class(event.__dict__.get("url")) if event.type == "web_visit" else ""
     persona = rules.persona(attributor.contacts.title(email)) if email else ""
@@ -113,13 +114,13 @@ def _event_row(
         keyed(secret, "l:" + email.rsplit("@", 1)[0]) if email else "",
         truncate_ip(event.__dict__.get("ip") or ""),
         match.ip_block,
-        getattr(event, "url", None) or "",
-        getattr(event, "referrer", None) or "",
-        getattr(event, "campaign_id", None) or "",
-        getattr(event, "ad_id", None) or "",
-        getattr(event, "platform", None) or "",
-        getattr(event, "company_name", None) or "",
-        getattr(event, "user_agent", None) or "",
+        fields.get("url") or "",
+        fields.get("referrer") or "",
+        fields.get("campaign_id") or "",
+        fields.get("ad_id") or "",
+        fields.get("platform") or "",
+        fields.get("company_name") or "",
+        fields.get("user_agent") or "",
         rules.score(event.type, url_class, attributor.tiers.get(match.account_id, ""), persona),
         url_class,
         persona,

@@ -1,6 +1,6 @@
 """Pseudonyms: what is stored instead of personal data.
 
-People, browsers and email local parts become keyed hashes (HMAC with
+People, browsers and email local parts become keyed hashes (BLAKE2b MACs with
 PULSE_PERSON_KEY_SECRET; a plain hash of an email is reversible by dictionary), and IPs
 are truncated once attribution is done. Distinct counts of people stay exact.
 """
@@ -8,15 +8,16 @@ are truncated once attribution is done. Distinct counts of people stay exact.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import socket
 
 from schemas.events import Event
 
 
 def keyed(secret: bytes, raw: str) -> str:
-    """Keyed (HMAC) hash: a plain hash of an email is reversible by dictionary."""
-    return hmac.new(secret, raw.encode(), hashlib.blake2b).hexdigest()[:32]
+    """Keyed hash (BLAKE2b's keyed mode, a MAC): a plain hash of an email is reversible by
+    dictionary. A secret longer than BLAKE2b's 64-byte key is hashed down first."""
+    key = secret if len(secret) <= 64 else hashlib.blake2b(secret).digest()
+    return hashlib.blake2b(raw.encode(), key=key, digest_size=16).hexdigest()
 
 
 def person_key(event: Event, secret: bytes) -> str:

@@ -41,7 +41,8 @@ class Settings(BaseSettings):
     )
     person_key_secret: SecretStr = Field(
         SecretStr("accountpulse-dev-secret"),
-        description="Key of the HMAC that turns emails and visitor ids into person keys.",
+        description="Key of the keyed hash (MAC) that turns emails and visitor ids into "
+        "person keys.",
     )
     free_mail_extra: str = Field(
         "", description="Extra free-mail domains, ';'-separated, added to the shipped list."

@@ -38,7 +38,7 @@ TOPICS: tuple[TopicSpec, ...] = (
               "IP ranges (JSON), keyed by cidr|kind|account_id. Produced by "
               "`pulse ip-ranges load`; every worker reads all of it.", compacted=True),
     TopicSpec("suppressions", 1,
-              "People erased by `pulse forget` (keyed by person_key, the HMAC of their "
+              "People erased by `pulse forget` (keyed by person_key, the keyed hash of their "
               "email): every worker drops their events at ingest.", compacted=True),
 )
 INPUT_TOPICS = ("web_visits", "email_opens", "ad_clicks")

@@ -14,8 +14,8 @@ from datetime import datetime
 
 @dataclass(frozen=True, slots=True)
 class IdentityLink:
-    visitor_key: str  # HMAC of the anonymous id
-    person_key: str  # HMAC of the email it was seen with
+    visitor_key: str  # keyed hash of the anonymous id
+    person_key: str  # keyed hash of the email it was seen with
     account_id: str
     linked_at: datetime  # event time of the event that showed both
 
