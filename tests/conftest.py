@@ -58,6 +58,29 @@ class PulseEnv:
         return subprocess.Popen([PULSE, *args], env={**os.environ, **self.env}, text=True,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
+    @property
+    def files(self) -> Path:
+        """A scratch folder beside PULSE_HOME for the CSV and JSONL files a test writes."""
+        path = Path(self.env["PULSE_HOME"]).parent / "files"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def stack(self, accounts: str, contacts: str = "", ip_ranges: str = "") -> None:
+        """`pulse up`, then load the given CSV texts (accounts, contacts, ip-ranges)."""
+        self.cli("up")
+        for kind, text in (("accounts", accounts), ("contacts", contacts),
+                           ("ip-ranges", ip_ranges)):
+            if text:
+                (self.files / f"{kind}.csv").write_text(text)
+                self.cli(kind, "load", str(self.files / f"{kind}.csv"))
+
+    def publish_events(self, events: list[dict[str, Any]], extra: bytes = b"",
+                       check: bool = True) -> subprocess.CompletedProcess[str]:
+        """`pulse publish` of the events as JSONL (``extra``: raw lines appended)."""
+        path = self.files / "events.jsonl"
+        path.write_bytes(b"".join(json.dumps(e).encode() + b"\n" for e in events) + extra)
+        return self.cli("publish", str(path), check=check)
+
     def start_pipeline(self, *args: str) -> subprocess.Popen[str]:
         """`pulse run` in the background, returned once it serves the warehouse."""
         from services.owner import owner_file

@@ -4,7 +4,6 @@ match rates."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -26,12 +25,11 @@ def visit(eid: str, ip: str, hours_ago: float, who: str, url: str = "/") -> dict
             "anonymous_id": who}
 
 
-def test_views_over_known_events(pulse_env: PulseEnv, tmp_path):
-    (tmp_path / "accounts.csv").write_text(
+def test_views_over_known_events(pulse_env: PulseEnv):
+    accounts = (
         "account_id,name,domains,ip_ranges,tier\n"
         "acme,Acme,acme.com,198.51.100.0/24,1\nglobex,Globex,globex.com,192.0.2.0/24,1\n"
         "initech,Initech,initech.com,203.0.113.0/24,2\n")
-    (tmp_path / "contacts.csv").write_text("email,account_id\nanna@acme.com,acme\n")
     events = [  # published newest first: out of order on purpose
         visit("w1", "198.51.100.1", 0, "p1", "/pricing"),  # this hour
         visit("w2", "198.51.100.2", 0, "p2"),  # this hour, another person
@@ -43,12 +41,8 @@ def test_views_over_known_events(pulse_env: PulseEnv, tmp_path):
         visit("u1", "10.9.9.9", 0, "p8"),  # unmatched
     ]
     pulse_env.env["PULSE_LATE_GRACE_SECONDS"] = str(24 * 3600)
-    pulse_env.cli("up")
-    pulse_env.cli("accounts", "load", str(tmp_path / "accounts.csv"))
-    pulse_env.cli("contacts", "load", str(tmp_path / "contacts.csv"))
-    path = tmp_path / "events.jsonl"
-    path.write_text("\n".join(json.dumps(e) for e in events) + "\n")
-    pulse_env.cli("publish", str(path))
+    pulse_env.stack(accounts, contacts="email,account_id\nanna@acme.com,acme\n")
+    pulse_env.publish_events(events)
     pulse_env.cli("run", "--drain")
 
     q = pulse_env.query

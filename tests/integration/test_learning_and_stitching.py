@@ -24,26 +24,17 @@ def visit(eid: str, ip: str, minutes_ago: int, **extra: object) -> dict[str, obj
             **extra}
 
 
-def publish(env: PulseEnv, tmp_path, name: str, events: list[dict[str, object]]) -> None:
-    path = tmp_path / name
-    path.write_text("\n".join(json.dumps(e) for e in events) + "\n")
-    env.cli("publish", str(path))
+def setup(env: PulseEnv) -> None:
+    env.stack(accounts="account_id,name,domains,ip_ranges,tier\n"
+                       "acme,Acme,acme.com,,1\nglobex,Globex,globex.com,,2\n",
+              contacts="email,account_id\nanna@acme.com,acme\n")
 
 
-def setup(env: PulseEnv, tmp_path) -> None:
-    (tmp_path / "accounts.csv").write_text("account_id,name,domains,ip_ranges,tier\n"
-                                           "acme,Acme,acme.com,,1\nglobex,Globex,globex.com,,2\n")
-    (tmp_path / "contacts.csv").write_text("email,account_id\nanna@acme.com,acme\n")
-    env.cli("up")
-    env.cli("accounts", "load", str(tmp_path / "accounts.csv"))
-    env.cli("contacts", "load", str(tmp_path / "contacts.csv"))
-
-
-def test_anonymous_visitors_from_a_block_acme_people_use_are_learned(pulse_env, tmp_path):
-    setup(pulse_env, tmp_path)
+def test_anonymous_visitors_from_a_block_acme_people_use_are_learned(pulse_env: PulseEnv):
+    setup(pulse_env)
     # Four identified visits by three Acme people from an unclaimed /24, one from Globex
     # elsewhere: enough evidence for 198.51.100.0/24, none for 192.0.2.0/24.
-    publish(pulse_env, tmp_path, "identified.jsonl", [
+    pulse_env.publish_events([
         visit("i1", "198.51.100.10", 30, email="anna@acme.com"),
         visit("i2", "198.51.100.11", 20, email="bob@acme.com"),
         visit("i3", "198.51.100.12", 10, email="cy@mail.acme.com"),
@@ -51,7 +42,7 @@ def test_anonymous_visitors_from_a_block_acme_people_use_are_learned(pulse_env, 
         visit("i5", "192.0.2.50", 5, email="dee@globex.com"),
     ])
     pulse_env.cli("run", "--drain")
-    publish(pulse_env, tmp_path, "anonymous.jsonl", [
+    pulse_env.publish_events([
         visit("n1", "198.51.100.200", 1, anonymous_id="v1"),
         visit("n2", "192.0.2.51", 1, anonymous_id="v2"),
     ])
@@ -67,21 +58,21 @@ def test_anonymous_visitors_from_a_block_acme_people_use_are_learned(pulse_env, 
     assert rows["n2"][:2] == ("", "")  # one Globex person is not enough
 
 
-def test_a_visitor_who_identifies_is_stitched_backwards_and_forwards(pulse_env, tmp_path):
-    setup(pulse_env, tmp_path)
+def test_a_visitor_who_identifies_is_stitched_backwards_and_forwards(pulse_env: PulseEnv):
+    setup(pulse_env)
     home = "203.0.113.9"
-    publish(pulse_env, tmp_path, "before.jsonl", [
+    pulse_env.publish_events([
         visit("s1", home, 50, anonymous_id="cookie-s"),
         visit("s2", home, 40, anonymous_id="cookie-s"),
         visit("x1", home, 40, anonymous_id="cookie-other"),
     ])
     pulse_env.cli("run", "--drain")
-    publish(pulse_env, tmp_path, "identify.jsonl", [
+    pulse_env.publish_events([
         visit("s3", home, 30, anonymous_id="cookie-s", email="anna@acme.com"),
         visit("s4", home, 20, anonymous_id="cookie-s"),
     ])
     pulse_env.cli("run", "--drain")
-    publish(pulse_env, tmp_path, "after.jsonl", [visit("s5", home, 10, anonymous_id="cookie-s")])
+    pulse_env.publish_events([visit("s5", home, 10, anonymous_id="cookie-s")])
     pulse_env.cli("run", "--drain")
     with pulse_env.clickhouse() as ch:
         rows = dict(ch.query("SELECT event_id, (account_id, match_method) FROM abm.events FINAL"

@@ -3,7 +3,6 @@ person everywhere and keeps them out of replays."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -30,21 +29,12 @@ EVENTS = [
 BROKEN = b'{"type": "email_open", "ts": "never", "email": "anna@acme.com", "campaign_id": "q4"}'
 
 
-def publish(env: PulseEnv, tmp_path, events: list[dict[str, object]], extra: bytes = b"") -> None:
-    path = tmp_path / "events.jsonl"
-    path.write_bytes(b"\n".join(json.dumps(e).encode() for e in events) + b"\n" + extra + b"\n")
-    env.cli("publish", str(path))
-
-
 def test_stored_events_hold_no_raw_ip_or_email_and_forget_erases_and_suppresses(
-        pulse_env: PulseEnv, tmp_path):
-    (tmp_path / "accounts.csv").write_text("account_id,name,domains,ip_ranges,tier\n"
-                                           "acme,Acme,acme.com,198.51.100.0/24,1\n")
-    (tmp_path / "contacts.csv").write_text("email,account_id\nanna@acme.com,acme\n")
-    pulse_env.cli("up")
-    pulse_env.cli("accounts", "load", str(tmp_path / "accounts.csv"))
-    pulse_env.cli("contacts", "load", str(tmp_path / "contacts.csv"))
-    publish(pulse_env, tmp_path, EVENTS, BROKEN)
+        pulse_env: PulseEnv):
+    pulse_env.stack(accounts="account_id,name,domains,ip_ranges,tier\n"
+                             "acme,Acme,acme.com,198.51.100.0/24,1\n",
+                    contacts="email,account_id\nanna@acme.com,acme\n")
+    pulse_env.publish_events(EVENTS, BROKEN + b"\n")
     pulse_env.cli("run", "--drain")
 
     with pulse_env.clickhouse() as ch:
@@ -73,8 +63,7 @@ def test_stored_events_hold_no_raw_ip_or_email_and_forget_erases_and_suppresses(
         assert ch.query("SELECT count() FROM abm.dead_letters").first_row[0] == 0
 
     # A replay of the same events, and new ones, do not bring Anna back.
-    publish(pulse_env, tmp_path, [*EVENTS, visit("a4", "198.51.100.80",
-                                                 anonymous_id="anna-cookie")])
+    pulse_env.publish_events([*EVENTS, visit("a4", "198.51.100.80", anonymous_id="anna-cookie")])
     out = pulse_env.cli("run", "--drain").stdout
     assert "4 of forgotten people dropped" in out
     with pulse_env.clickhouse() as ch:

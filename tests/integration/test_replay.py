@@ -27,12 +27,9 @@ def snapshot(env: PulseEnv) -> dict[str, list[tuple[object, ...]]]:
 
 
 def test_replay_from_any_point_changes_nothing(pulse_env: PulseEnv, tmp_path):
-    (tmp_path / "accounts.csv").write_text("account_id,name,domains,ip_ranges,tier\n"
-                                           "acme,Acme,acme.com,198.51.100.0/24,1\n")
-    (tmp_path / "contacts.csv").write_text("email,account_id\nanna@acme.com,acme\n")
-    pulse_env.cli("up")
-    pulse_env.cli("accounts", "load", str(tmp_path / "accounts.csv"))
-    pulse_env.cli("contacts", "load", str(tmp_path / "contacts.csv"))
+    pulse_env.stack(accounts="account_id,name,domains,ip_ranges,tier\n"
+                             "acme,Acme,acme.com,198.51.100.0/24,1\n",
+                    contacts="email,account_id\nanna@acme.com,acme\n")
     ts = (datetime.now(UTC) - timedelta(hours=2)).replace(microsecond=0)
     lines = []
     for i in range(300):

@@ -3,7 +3,6 @@ change re-scores history deterministically, without double counting."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -22,19 +21,15 @@ def visit(eid: str, path: str, **extra: object) -> dict[str, object]:
 
 
 def test_scores_at_ingest_and_after_rescore(pulse_env: PulseEnv, tmp_path):
-    (tmp_path / "accounts.csv").write_text("account_id,name,domains,ip_ranges,tier\n"
-                                           "acme,Acme,acme.com,198.51.100.0/24,1\n")
-    (tmp_path / "contacts.csv").write_text("email,account_id,title\n"
-                                           "cto@acme.com,acme,Chief Technology Officer\n")
-    pulse_env.cli("up")
-    pulse_env.cli("accounts", "load", str(tmp_path / "accounts.csv"))
-    pulse_env.cli("contacts", "load", str(tmp_path / "contacts.csv"))
+    pulse_env.stack(accounts="account_id,name,domains,ip_ranges,tier\n"
+                             "acme,Acme,acme.com,198.51.100.0/24,1\n",
+                    contacts="email,account_id,title\n"
+                             "cto@acme.com,acme,Chief Technology Officer\n")
     events = [visit("v1", "/pricing"), visit("v2", "/blog/x"), visit("v3", "/careers"),
               visit("v4", "/pricing", email="cto@acme.com"),
               {"event_id": "o1", "type": "email_open", "ts": TS, "email": "cto@acme.com",
                "campaign_id": "q4"}]
-    (tmp_path / "events.jsonl").write_text("\n".join(json.dumps(e) for e in events) + "\n")
-    pulse_env.cli("publish", str(tmp_path / "events.jsonl"))
+    pulse_env.publish_events(events)
     pulse_env.cli("run", "--drain")
 
     def scores() -> dict[str, tuple[object, ...]]:

@@ -24,8 +24,8 @@ def visits(account_net: str, days_ago: int, count: int, people: int, tag: str,
              "anonymous_id": f"{tag}-p{i % people}"} for i in range(count)]
 
 
-def test_surging_and_cooling_accounts_with_reasons(pulse_env: PulseEnv, tmp_path):
-    (tmp_path / "accounts.csv").write_text(
+def test_surging_and_cooling_accounts_with_reasons(pulse_env: PulseEnv):
+    accounts = (
         "account_id,name,domains,ip_ranges,tier\n"
         "hot,Hot Co,hot.com,198.51.100.0/24,1\nsteady,Steady Co,steady.com,192.0.2.0/24,1\n"
         "cold,Cold Co,cold.com,203.0.113.0/24,1\nsolo,Solo Co,solo.com,198.18.0.0/24,1\n")
@@ -37,10 +37,8 @@ def test_surging_and_cooling_accounts_with_reasons(pulse_env: PulseEnv, tmp_path
         events += visits("203.0.113", day, 4 if day >= 7 else 0, 3, "cold")
         if day < 7:
             events += visits("198.18.0", day, 20, 1, "solo")  # one very busy person
-    pulse_env.cli("up")
-    pulse_env.cli("accounts", "load", str(tmp_path / "accounts.csv"))
-    (tmp_path / "events.jsonl").write_text("\n".join(json.dumps(e) for e in events) + "\n")
-    pulse_env.cli("publish", str(tmp_path / "events.jsonl"))
+    pulse_env.stack(accounts)
+    pulse_env.publish_events(events)
     pulse_env.cli("run", "--drain")
 
     day = TODAY.date().isoformat()
