@@ -1,4 +1,5 @@
 -- Records that could not become events, with everything needed to fix and replay them.
+-- They keep the original bytes, so they expire after 30 days.
 CREATE TABLE IF NOT EXISTS abm.dead_letters
 (
     topic LowCardinality(String),
@@ -10,4 +11,5 @@ CREATE TABLE IF NOT EXISTS abm.dead_letters
 )
 ENGINE = ReplacingMergeTree(received_at)
 ORDER BY (topic, partition, offset)
+TTL toDateTime(received_at) + INTERVAL 30 DAY
 SETTINGS non_replicated_deduplication_window = 1000;

@@ -243,7 +243,7 @@ CREATE TABLE abm.events
     `match_confidence` Float32,
     `match_evidence` String,
     `non_human` LowCardinality(String) DEFAULT '' COMMENT 'why this is not a person (bot_user_agent, hosting_ip, email_scanner, privacy_proxy_open); empty for people',
-    `person_key` String COMMENT 'HMAC of email, else visitor id, else IP: distinct people',
+    `person_key` String COMMENT 'keyed hash of email, else visitor id, else IP: distinct people',
     `visitor_key` String DEFAULT '',
     `email_domain` String,
     `email_local_key` String DEFAULT '',
