@@ -11,11 +11,12 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from schemas.alerts import SurgeAlert
 from schemas.events import EVENT_MODELS
 from schemas.reference import Account, Contact, IpRange
 
 JSONSCHEMA_DIR = Path(__file__).parent / "jsonschema"
-MODELS: list[type[BaseModel]] = [*EVENT_MODELS.values(), Account, Contact, IpRange]
+MODELS: list[type[BaseModel]] = [*EVENT_MODELS.values(), Account, Contact, IpRange, SurgeAlert]
 
 
 def render() -> dict[str, str]:

@@ -43,6 +43,22 @@ def _cidr(value: str) -> str:
         raise ValueError(f"{value!r} is not a CIDR range") from None
 
 
+def _flag(value: object) -> object:
+    """CSV truthiness: yes/true/1/y (any case) or empty for no."""
+    if isinstance(value, str):
+        v = value.strip().lower()
+        if v in ("", "0", "false", "no", "n"):
+            return False
+        if v in ("1", "true", "yes", "y"):
+            return True
+        raise ValueError(f"{value!r} is not yes/no (use true/false, yes/no or 1/0)")
+    return value
+
+
+def _blank_none(value: object) -> object:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
 Domain = Annotated[str, AfterValidator(_domain)]
 Cidr = Annotated[str, AfterValidator(_cidr)]
 
@@ -51,7 +67,7 @@ class Account(BaseModel):
     """One target company. ``domains`` and ``ip_ranges`` are ';'-separated in CSV."""
 
     model_config = ConfigDict(extra="ignore", frozen=True, str_strip_whitespace=True)
-    schema_ver: ClassVar[str] = "account/1-0-1"
+    schema_ver: ClassVar[str] = "account/1-0-2"
 
     account_id: Annotated[str, Field(min_length=1, max_length=256)]
     name: Annotated[str, Field(min_length=1)]
@@ -59,6 +75,10 @@ class Account(BaseModel):
     ip_ranges: Annotated[list[Cidr], BeforeValidator(_split)] = Field(default_factory=list)
     tier: str = Field("", description="Target tier, e.g. 1, 2, 3.")
     parent_account_id: str = Field("", description="The account this one belongs to, if any.")
+    customer: Annotated[bool, BeforeValidator(_flag)] = Field(
+        False, description="Already a customer: watched for cooling (churn risk) as well.")
+    owner_email: Annotated[Email | None, BeforeValidator(_blank_none)] = Field(
+        None, description="The account owner (sales rep); alerts can be routed by it.")
 
 
 class Contact(BaseModel):

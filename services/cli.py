@@ -205,26 +205,64 @@ def cmd_run(args: argparse.Namespace) -> int:
     st = result.stats
     print(f"processed {st.consumed} record(s) in {result.seconds:.1f}s: {st.landed} landed, "
           f"{st.duplicates} duplicate(s) skipped, {st.dead_lettered} dead-lettered"
-          + (f", {st.filtered} of forgotten people dropped" if st.filtered else ""))
+          + (f", {st.filtered} of forgotten people dropped" if st.filtered else "")
+          + f"; {result.surge.alerts} alert(s) raised")
     return 0
 
 
 def cmd_surging(args: argparse.Namespace) -> int:
-    from datetime import UTC, date, datetime
+    from datetime import UTC, datetime, time, timedelta
 
     from services import render
     from services.owner import open_warehouse
-    from services.surging import current_surges
+    from services.surging import parse_duration, read_all, recent_alerts
 
-    today = date.fromisoformat(args.date) if args.date else datetime.now(UTC).date()
-    surges = [s for s in current_surges(open_warehouse(_settings()), today)
-              if args.all or s.status in ("surging", "cooling")]
-    columns = ["account", "status", "score", "multiple", "reason"]
-    rows = [(s.account_id, s.status, s.score, s.multiple, s.reason) for s in surges]
+    s = _settings()
+    wh = open_warehouse(s)
     fmt = {"table": render.table, "csv": render.as_csv, "json": render.as_json}[args.format]
+    if args.at or args.date:
+        at = (datetime.fromisoformat(args.at.replace("Z", "+00:00")) if args.at else
+              datetime.combine(datetime.fromisoformat(args.date).date() + timedelta(days=1),
+                               time(), UTC))
+        at = at if at.tzinfo else at.replace(tzinfo=UTC)
+        surges = [x for x in read_all(wh, at, s.surge_rules())
+                  if args.all or x.status in ("surging", "cooling")]
+        columns = ["account", "mode", "status", "score", "multiple", "people", "reason"]
+        rows: list[tuple[object, ...]] = [
+            (x.account_id, x.mode, x.status, x.score, x.multiple, x.people, x.reason)
+            for x in surges]
+        print(fmt(columns, rows) if rows or args.format != "table" else
+              f"no account is surging or cooling as of {at.isoformat()}")
+        return 0
+    try:
+        since = datetime.now(UTC) - parse_duration(args.since)
+    except ValueError as err:
+        print(f"pulse surging: {err}", file=sys.stderr)
+        return 2
+    alerts = recent_alerts(wh, since)
+    columns = ["account", "name", "kind", "detected_at", "score", "multiple", "people",
+               "episode", "reason"]
+    rows = [(a.account_id, a.name, a.kind, a.detected_at.strftime("%Y-%m-%d %H:%M"), a.score,
+             a.multiple, a.people, "open" if a.open else "over", a.reason) for a in alerts]
     print(fmt(columns, rows) if rows or args.format != "table" else
-          f"no account is surging or cooling as of {today}")
+          f"no surge or cooling alert since {since.strftime('%Y-%m-%d %H:%M')} UTC")
     return 0
+
+
+def cmd_alerts(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from services.alerts.sample import send_test_alerts
+
+    s = _settings()
+    if not s.alert_destinations:
+        print("no alert destination configured (PULSE_ALERT_DESTINATIONS)", file=sys.stderr)
+        return 1
+    outcomes = asyncio.run(send_test_alerts(s))
+    for o in outcomes:
+        detail = f"HTTP {o.http_status}" if o.http_status else o.error
+        print(f"{o.destination:20} {o.status:10} after {o.attempts} attempt(s): {detail}")
+    return 0 if all(o.status == "delivered" for o in outcomes) else 1
 
 
 def cmd_rescore(args: argparse.Namespace) -> int:
@@ -313,12 +351,21 @@ def build_parser() -> argparse.ArgumentParser:
     at = sub.add_parser("attribute", help="run attribution on a JSONL file, without Kafka")
     at.add_argument("file")
     at.set_defaults(fn=cmd_attribute)
-    sg = sub.add_parser("surging", help="accounts surging or cooling (last 7 days vs their "
-                        "usual), with reasons")
-    sg.add_argument("--date", help="as of this day (default today, UTC)")
-    sg.add_argument("--all", action="store_true", help="list every engaged account")
+    sg = sub.add_parser("surging", help="accounts surging or cooling, with reasons: the "
+                        "alerts of a recent period, or a reading at a moment")
+    sg.add_argument("--since", default="7d", metavar="DURATION",
+                    help="alerts raised in this period (90m, 36h, 7d, 2w; default 7d)")
+    sg.add_argument("--at", help="instead, read every account now from history as of this "
+                    "time (RFC 3339)")
+    sg.add_argument("--date", help="instead, read every account as of the end of this day")
+    sg.add_argument("--all", action="store_true",
+                    help="with --at/--date: list every engaged account")
     sg.add_argument("--format", choices=["table", "csv", "json"], default="table")
     sg.set_defaults(fn=cmd_surging)
+    al = sub.add_parser("alerts", help="alert delivery: 'test' sends a sample alert to each "
+                        "destination")
+    al.add_argument("action", choices=["test"])
+    al.set_defaults(fn=cmd_alerts)
     rs = sub.add_parser("rescore", help="re-score history under the current scoring rules")
     rs.add_argument("--rules", help="rules file (default PULSE_SCORING_RULES or the shipped one)")
     rs.set_defaults(fn=cmd_rescore)

@@ -22,7 +22,8 @@ from streams.reference import range_key
 M = TypeVar("M", bound=BaseModel)
 
 ACCOUNT_HEADER = ("account_id", "name", "domains", "ip_ranges", "tier")
-ACCOUNT_COLUMNS = [*ACCOUNT_HEADER, "parent_account_id", "ultimate_parent_id"]
+ACCOUNT_COLUMNS = [*ACCOUNT_HEADER, "parent_account_id", "ultimate_parent_id", "customer",
+                   "owner_email"]
 CONTACT_HEADER = ("email", "account_id")
 IP_RANGE_HEADER = ("cidr", "account_id", "kind", "source")
 
@@ -91,12 +92,13 @@ def insert_accounts(warehouse: Warehouse, publisher: ReferencePublisher,
     The compacted topic (what running workers follow) first, then the warehouse copy."""
     stored = {r[0]: r for r in warehouse.query(
         "SELECT account_id, name, domains, ip_ranges, tier, parent_account_id, "
-        "ultimate_parent_id FROM abm.accounts FINAL").rows}
+        "ultimate_parent_id, customer, owner_email FROM abm.accounts FINAL").rows}
     rows = {a.account_id: (a.account_id, a.name, a.domains, a.ip_ranges, a.tier,
-                           a.parent_account_id, "") for a in accounts}
+                           a.parent_account_id, "", int(a.customer), a.owner_email or "")
+            for a in accounts}
     merged = {**stored, **rows}
     tops = ultimate_parents({k: str(r[5]) for k, r in merged.items()})
-    out = [[*r[:6], tops[k]] for k, r in merged.items()
+    out = [[*r[:6], tops[k], *r[7:]] for k, r in merged.items()
            if k in rows or stored[k][6] != tops[k]]
     publisher.send("accounts", (account_row(r) for r in out))
     warehouse.insert("abm.accounts", ACCOUNT_COLUMNS, out)

@@ -46,10 +46,11 @@ class ReferencePublisher:
 
 
 def account_row(a: Iterable[Any]) -> tuple[str, dict[str, Any]]:
-    account_id, name, domains, ip_ranges, tier, parent, top = a
+    account_id, name, domains, ip_ranges, tier, parent, top, customer, owner = a
     return account_id, {"account_id": account_id, "name": name, "domains": list(domains),
                         "ip_ranges": list(ip_ranges), "tier": tier,
-                        "parent_account_id": parent, "ultimate_parent_id": top}
+                        "parent_account_id": parent, "ultimate_parent_id": top,
+                        "customer": bool(customer), "owner_email": owner or None}
 
 
 def contact_row(email: str, account_id: str, title: str = "") -> tuple[str, dict[str, Any]]:
@@ -103,7 +104,7 @@ def seed_from_warehouse(settings: Settings, warehouse: Warehouse) -> int:
         if "accounts" in empty:
             n += publisher.send("accounts", (account_row(r) for r in warehouse.query(
                 "SELECT account_id, name, domains, ip_ranges, tier, parent_account_id, "
-                "ultimate_parent_id FROM abm.accounts FINAL").rows))
+                "ultimate_parent_id, customer, owner_email FROM abm.accounts FINAL").rows))
         if "contacts" in empty:
             n += publisher.send("contacts", (contact_row(*r) for r in warehouse.query(
                 "SELECT email, account_id, title FROM abm.contacts FINAL").rows))

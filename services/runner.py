@@ -7,10 +7,12 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import faust
 from kafka import KafkaConsumer, TopicPartition
 
+from services.alerts.delivery import register_delivery
 from services.owner import OwnerServer
 from services.reference_topics import read_all, seed_from_warehouse
 from services.topics_admin import ensure_topics
@@ -22,7 +24,8 @@ from streams.non_human import NonHumanFilter
 from streams.reference import ReferenceData
 from streams.settings import Settings
 from streams.sinks.clickhouse import ClickHouseSink
-from streams.topics import INPUT_TOPICS
+from streams.surge_agent import SurgeStats, register_surge
+from streams.topics import ACCOUNT_ACTIVITY, INPUT_TOPICS, SURGE_ALERTS
 
 log = logging.getLogger("pulse.run")
 
@@ -31,6 +34,7 @@ log = logging.getLogger("pulse.run")
 class RunResult:
     stats: PipelineStats
     seconds: float
+    surge: SurgeStats
 
 
 def free_mail(settings: Settings) -> frozenset[str]:
@@ -61,6 +65,22 @@ def backlog_targets(settings: Settings) -> dict[tuple[str, int], int]:
         consumer.close()
 
 
+def end_offsets(settings: Settings, topic: str) -> dict[tuple[str, int], int]:
+    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, client_id="pulse-drain",
+                             enable_auto_commit=False)
+    try:
+        name = settings.topic(topic)
+        tps = [TopicPartition(name, p) for p in sorted(consumer.partitions_for_topic(name) or ())]
+        return {(tp.topic, tp.partition): end for tp, end in consumer.end_offsets(tps).items()
+                if end > 0}
+    finally:
+        consumer.close()
+
+
+def caught_up(positions: dict[tuple[str, int], int], ends: dict[tuple[str, int], int]) -> bool:
+    return all(positions.get(tp, 0) >= end for tp, end in ends.items())
+
+
 def run_pipeline(settings: Settings, drain: bool = False) -> RunResult:
     """Run until stopped (SIGTERM/SIGINT), or with ``drain`` until the backlog has landed."""
     started = time.monotonic()
@@ -80,16 +100,35 @@ def run_pipeline(settings: Settings, drain: bool = False) -> RunResult:
     owner = OwnerServer(warehouse, settings) if settings.embedded else None
     app = create_app(settings)
     stats = register_pipeline(app, settings, sink, reference, positions)
+    surge = register_surge(app, settings, sink, reference)
+    deliverer = register_delivery(app, settings, sink)
     worker = faust.Worker(app, loglevel=settings.log_level.lower(), quiet=True,
                           redirect_stdouts=False, override_logging=False)
     worker.spinner = None  # its terminal escapes would garble CLI output
     if drain:
         targets = backlog_targets(settings)
+        # Inputs landed -> the watermark is final -> activity evaluated -> alerts delivered.
+        phase: dict[str, Any] = {"name": "inputs"}
 
         @app.timer(0.25)
         async def stop_when_drained() -> None:
-            if all(stats.positions.get(tp, 0) >= end for tp, end in targets.items()):
-                log.info("backlog drained", extra={"partitions": len(targets)})
+            loop = asyncio.get_running_loop()
+            if phase["name"] == "inputs":
+                if all(stats.positions.get(tp, 0) >= end for tp, end in targets.items()):
+                    log.info("backlog landed", extra={"partitions": len(targets)})
+                    stats.watermarks.final = True
+                    phase.update(name="activity", since=time.monotonic(), ends=None)
+            elif phase["name"] == "activity":
+                if phase["ends"] is None:
+                    if time.monotonic() - phase["since"] > 3 * settings.watermark_interval_seconds:
+                        phase["ends"] = await loop.run_in_executor(
+                            None, end_offsets, settings, ACCOUNT_ACTIVITY)
+                elif surge.waiting == 0 and caught_up(surge.positions, phase["ends"]):
+                    phase.update(name="alerts", ends=await loop.run_in_executor(
+                        None, end_offsets, settings, SURGE_ALERTS))
+            elif deliverer.in_flight == 0 and caught_up(deliverer.positions, phase["ends"]):
+                log.info("backlog drained", extra={"alerts": surge.alerts})
+                phase["name"] = "done"
                 asyncio.ensure_future(worker.stop())
 
     log.info("pipeline starting", extra={"settings": settings.masked()})
@@ -106,4 +145,4 @@ def run_pipeline(settings: Settings, drain: bool = False) -> RunResult:
         warehouse.close()
     if exit_code not in (0, None):
         raise RuntimeError(f"the pipeline worker stopped with an error (exit code {exit_code})")
-    return RunResult(stats, time.monotonic() - started)
+    return RunResult(stats, time.monotonic() - started, surge)

@@ -11,9 +11,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import uuid
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -21,14 +23,22 @@ import faust
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from faust.types import EventT
 
-from streams.pipeline import BatchResult, RawRecord, dead_letter_message, process_batch
+from streams.activity import Watermarks, activity_message, touches_by_account, watermark_message
+from streams.pipeline import (
+    EVENT_COLUMNS,
+    BatchResult,
+    RawRecord,
+    dead_letter_message,
+    process_batch,
+)
 from streams.reference import ReferenceData
 from streams.scoring import default_rules, load_rules
 from streams.settings import Settings
 from streams.sinks.clickhouse import ClickHouseSink
-from streams.topics import DEAD_LETTERS, INPUT_TOPICS, REFERENCE_TOPICS
+from streams.topics import ACCOUNT_ACTIVITY, DEAD_LETTERS, INPUT_TOPICS, REFERENCE_TOPICS
 
 log = logging.getLogger("pulse.pipeline")
+_TS, _TOPIC = EVENT_COLUMNS.index("ts"), EVENT_COLUMNS.index("_topic")
 T = TypeVar("T")
 
 
@@ -41,6 +51,7 @@ class PipelineStats:
     filtered: int = 0  # suppressed people's events
     batches: int = 0
     positions: dict[tuple[str, int], int] = field(default_factory=dict)  # next offset
+    watermarks: Watermarks = field(default_factory=Watermarks)
 
 
 def register_pipeline(
@@ -60,6 +71,12 @@ def register_pipeline(
         settings.topic(DEAD_LETTERS), key_type=bytes, value_type=bytes,
         key_serializer="raw", value_serializer="raw",
     )
+    activity = app.topic(
+        settings.topic(ACCOUNT_ACTIVITY), key_type=bytes, value_type=bytes,
+        key_serializer="raw", value_serializer="raw",
+    )
+    watermarks = stats.watermarks = Watermarks(settings.watermark_idle_seconds)
+    source = f"{settings.app_id}-{uuid.uuid4().hex[:12]}"  # this worker, as surge agents see it
 
     async def in_executor(fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(executor, fn, *args)
@@ -79,6 +96,10 @@ def register_pipeline(
         for row in result.dead_letters:
             key = f"{row[0]}:{row[1]}:{row[2]}".encode()
             pending.append(await dead_letters.send(key=key, value=dead_letter_message(row)))
+        # Then tell surge detection which accounts were touched (keyed: the repartition).
+        for account_id, touches in touches_by_account(summary.landed).items():
+            pending.append(await activity.send(key=account_id.encode(),
+                                               value=activity_message(account_id, touches)))
         for fut in pending:
             await fut
         stats.landed += summary.events
@@ -103,6 +124,11 @@ def register_pipeline(
                                    links=reference.links, suppressed=reference.suppressed,
                                    late_grace_s=settings.late_grace_seconds, rules=rules)
             await land(result)
+            wall = time.monotonic()
+            for row in result.events:  # event time, now landed
+                ts: datetime = row[_TS]  # type: ignore[assignment]
+                watermarks.observe(str(row[_TOPIC]), int(row[_TOPIC + 1]),  # type: ignore[call-overload]
+                                   ts.timestamp(), wall)
             for event in batch:
                 await stream.ack(event)
             for rec in records:
@@ -113,6 +139,25 @@ def register_pipeline(
             log.debug("batch landed", extra={"records": len(records),
                                              "ms": round((time.perf_counter() - started) * 1e3)})
             yield None
+
+    @app.timer(settings.watermark_interval_seconds)
+    async def publish_watermark() -> None:
+        """Every activity partition hears this worker's low watermark, and each customer
+        gets a tick when it passes midnight (cooling is read once a day)."""
+        low = watermarks.low(time.monotonic())
+        if low is None:
+            return
+        try:
+            for day in watermarks.due_ticks(time.monotonic(), settings.cooling_tick_delay_seconds):
+                for account_id, account in list(reference.accounts.items()):
+                    if getattr(account, "customer", False):
+                        await activity.send(key=account_id.encode(),
+                                            value=activity_message(account_id, tick_day=day))
+            value = watermark_message(source, round(low * 1000))
+            for p in range(settings.input_partitions):
+                await activity.send(key=None, value=value, partition=p)
+        except Exception as err:  # the next tick tries again
+            log.warning("publishing the watermark failed", extra={"error": str(err)})
 
     @app.timer(settings.reference_refresh_seconds)
     async def refresh_links() -> None:

@@ -4,14 +4,42 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from streams.attribution.learned_ip import LearningRules
+from streams.episodes import HygieneRules
+from streams.surge import HOUR, SurgeRules
 
 # Data files the code reads at run time (SQL, scoring rules, broker config).
 INFRA_DIR = Path(__file__).resolve().parents[1] / "infra"
+
+
+class AlertDestination(BaseModel):
+    """Where alerts go. A destination with ``tiers`` or ``owners`` gets only the alerts of
+    accounts in those tiers or owned by those people; without either, every alert."""
+
+    model_config = {"frozen": True, "extra": "forbid"}
+
+    name: str = Field(min_length=1, description="Shown in abm.alert_deliveries.")
+    url: str = Field(description="http(s) URL the alert is POSTed to.")
+    format: Literal["standard", "slack"] = Field(
+        "standard", description="standard: the alert JSON, signed the Standard Webhooks way; "
+        "slack: a Slack incoming-webhook message.")
+    secret: SecretStr | None = Field(
+        None, description="Standard Webhooks signing secret (whsec_ + base64); required for "
+        "the standard format.")
+    tiers: list[str] = Field(default_factory=list)
+    owners: list[str] = Field(default_factory=list, description="owner_email values.")
+
+    @field_validator("url")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value
 
 
 class Settings(BaseSettings):
@@ -78,7 +106,60 @@ class Settings(BaseSettings):
         "days, so a block that changes hands moves.")
     learned_lookback_days: int = Field(
         90, ge=1, description="Learned IP block: ignore evidence older than this.")
+    watermark_interval_seconds: float = Field(
+        0.5, gt=0, description="How often pipeline workers tell surge detection how far "
+        "(in event time) everything has landed.")
+    watermark_idle_seconds: float = Field(
+        10.0, gt=0, description="A partition (or pipeline worker) silent this long stops "
+        "holding the event-time watermark back.")
+    cooling_tick_delay_seconds: float = Field(
+        900.0, ge=0, description="Cooling is read for a day once the watermark is this far "
+        "past its midnight (room for slightly late events).")
+    surge_daily_window_hours: int = Field(
+        24, ge=1, le=168, description="Daily trend: the recent window, compared with the same "
+        "hours of the 4 weeks before.")
+    surge_min_z: float = Field(
+        3.25, gt=0, description="A surge must stand this many standard deviations above the "
+        "account's usual level (its own noise).")
+    surge_breadth_floor: int = Field(
+        2, ge=1, description="Least distinct people behind a surge; it must also survive "
+        "removing its busiest person.")
+    surge_daily_volume_floor: float = Field(
+        15.0, ge=0, description="Least score in the daily window to call it a surge.")
+    surge_spike_volume_floor: float = Field(
+        20.0, ge=0, description="Least score in the hour to call it a spike.")
+    surge_daily_cooldown_hours: float = Field(
+        168.0, ge=0, description="Least time between two daily-trend alerts of one account.")
+    surge_spike_cooldown_hours: float = Field(
+        12.0, ge=0, description="Least time between two spike alerts of one account.")
+    surge_escalation_step: float = Field(
+        10.0, gt=0, description="Within an episode, alert again only if the score rose this "
+        "many points over the last alert.")
+    alert_destinations: list[AlertDestination] = Field(
+        default_factory=list, description="Webhook destinations (JSON list of {name, url, "
+        "format, secret, tiers, owners}).")
+    alert_allow_networks: str = Field(
+        "", description="';'-separated networks alerts may be sent to although loopback, "
+        "private or link-local (refused otherwise), e.g. 127.0.0.0/8 for a local receiver.")
+    alert_max_attempts: int = Field(
+        6, ge=1, description="Delivery attempts per alert and destination (same webhook-id).")
+    alert_retry_seconds: float = Field(
+        1.0, gt=0, description="First retry delay; doubles with each attempt.")
+    alert_timeout_seconds: float = Field(5.0, gt=0, description="HTTP timeout per attempt.")
     log_level: str = Field("WARNING", description="Log level of AccountPulse and Faust.")
+
+    def surge_rules(self) -> SurgeRules:
+        return SurgeRules(daily_window_hours=self.surge_daily_window_hours,
+                          min_z=self.surge_min_z, breadth_floor=self.surge_breadth_floor,
+                          daily_volume_floor=self.surge_daily_volume_floor,
+                          spike_volume_floor=self.surge_spike_volume_floor)
+
+    def hygiene_rules(self) -> HygieneRules:
+        default = HygieneRules.default()
+        return HygieneRules(
+            cooldown_s={**default.cooldown_s, "daily": self.surge_daily_cooldown_hours * HOUR,
+                        "spike": self.surge_spike_cooldown_hours * HOUR},
+            quiet_s=default.quiet_s, escalation_step=self.surge_escalation_step)
 
     def learning_rules(self) -> LearningRules:
         return LearningRules(self.learned_min_people, self.learned_min_share,
@@ -104,8 +185,18 @@ class Settings(BaseSettings):
         """Settings as logged at start-up: secrets and DSN passwords masked."""
         out = self.model_dump(mode="json")
         out["person_key_secret"] = "***"
+        for d in out["alert_destinations"]:
+            d["secret"] = "***" if d.get("secret") else None
+            d["url"] = _mask_url(d["url"])
         out["clickhouse_dsn"] = _mask_dsn(self.dsn)
         return out
+
+
+def _mask_url(url: str) -> str:
+    """Webhook URLs often carry their token in the path (Slack): keep scheme and host."""
+    scheme, _, rest = url.partition("://")
+    host = rest.split("/", 1)[0]
+    return f"{scheme}://{host}/***" if "/" in rest.strip("/") else url
 
 
 def _mask_dsn(dsn: str) -> str:

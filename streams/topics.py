@@ -27,6 +27,15 @@ TOPICS: tuple[TopicSpec, ...] = (
               "Records that failed validation or processing, with source topic, partition, "
               "offset, original bytes (base64) and the reason. Produced by the pipeline "
               "agent; consumed by ops tooling for fix-and-replay."),
+    TopicSpec("account_activity", None,
+              "Per account (key account_id): ids and event times of newly landed human "
+              "events, daily ticks for customers, and every pipeline worker's low "
+              "watermark (keyless, to each partition). Produced by the pipeline agent; "
+              "consumed by the surge agent, which owns the accounts of its partitions."),
+    TopicSpec("surge_alerts", 1,
+              "Sales alerts (surge_alert/1-0-0 JSON), keyed by account_id; alert_id is "
+              "deterministic, so consumers deduplicate on it. Produced by the surge agent; "
+              "consumed by the webhook delivery agent and any CRM integration."),
     TopicSpec("accounts", 1,
               "Target accounts (JSON), keyed by account_id; the latest value per key is the "
               "account. Produced by `pulse accounts load`; every worker reads all of it.",
@@ -43,4 +52,6 @@ TOPICS: tuple[TopicSpec, ...] = (
 )
 INPUT_TOPICS = ("web_visits", "email_opens", "ad_clicks")
 DEAD_LETTERS = "dead_letters"
+ACCOUNT_ACTIVITY = "account_activity"
+SURGE_ALERTS = "surge_alerts"
 REFERENCE_TOPICS = ("accounts", "contacts", "ip_ranges", "suppressions")

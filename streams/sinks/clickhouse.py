@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -29,6 +29,7 @@ class WriteSummary:
     events: int
     duplicates: int
     dead_letters: int
+    landed: list[tuple[Any, ...]] = field(default_factory=list)  # the event rows now stored
 
 
 def _token(table: str, rows: list[tuple[Any, ...]], topic_at: int) -> str:
@@ -69,7 +70,7 @@ class ClickHouseSink:
                 )
             if batch.links:
                 self._stitch(batch.links)
-        return WriteSummary(len(events), len(batch.events) - len(events), len(dead))
+        return WriteSummary(len(events), len(batch.events) - len(events), len(dead), events)
 
     def _stitch(self, links: list[IdentityLink]) -> None:
         """Record new visitor links, then re-attribute each visitor's events in the

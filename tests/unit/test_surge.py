@@ -1,21 +1,44 @@
-from datetime import date, timedelta
+"""The surge model on hand-built histories: what a rep would call a surge, and what not."""
 
-from streams.surge import DailyActivity, SurgeRules, daily_trend, surge_score, tier_priors
+from datetime import UTC, datetime
 
-TODAY = date(2026, 11, 20)  # a Friday
+from streams.episodes import HygieneRules, decide
+from streams.surge import (
+    DAY,
+    HOUR,
+    AccountHistory,
+    SurgeRules,
+    Touch,
+    evaluate,
+    evaluate_cooling,
+    surge_score,
+)
+
+MONDAY = datetime(2026, 6, 1, tzinfo=UTC).timestamp()
 RULES = SurgeRules()
 
 
-def history(weekday_score: float, weekend_score: float, weeks: int = 5,
-            recent: dict[int, float] | None = None) -> dict[date, DailyActivity]:
-    """Baseline: steady weekdays, quiet weekends; ``recent`` overrides days ago -> score."""
-    days = {}
-    for i in range(weeks * 7):
-        d = TODAY - timedelta(days=i)
-        days[d] = DailyActivity(weekend_score if d.weekday() >= 5 else weekday_score, 3, 0)
-    for ago, score in (recent or {}).items():
-        days[TODAY - timedelta(days=ago)] = DailyActivity(score, 4, 2)
-    return days
+def steady(weeks: int = 5, per_hour: int = 1, people: int = 8, weekend: bool = False,
+           ) -> AccountHistory:
+    """Business hours on weekdays: ``per_hour`` touches of score 2 from a pool of people."""
+    h = AccountHistory()
+    n = 0
+    for day in range(weeks * 7):
+        if day % 7 >= 5 and not weekend:
+            continue
+        for hour in range(9, 17):
+            for _ in range(per_hour):
+                n += 1
+                h.add(Touch(MONDAY + day * DAY + hour * HOUR + n % 600, 2.0, f"p{n % people}"))
+    return h
+
+
+def burst(h: AccountHistory, start: float, people: int, each: int, page: bool = True) -> float:
+    t = start
+    for i in range(people * each):
+        t = start + i * 60
+        h.add(Touch(t, 10.0 if page else 2.0, f"new{i % people}", high_intent=page))
+    return t
 
 
 def test_score_scale():
@@ -23,44 +46,90 @@ def test_score_scale():
     assert 87 < surge_score(4) < 89
 
 
-def test_a_steady_account_is_usual_weekends_included():
-    s = daily_trend("acme", history(10, 1), TODAY, people=5, new_people=0, tier_prior_week=20)
-    assert s.status == "usual" and 45 <= s.score <= 60
+def test_a_steady_account_is_usual_and_so_is_its_quiet_weekend():
+    h = steady()
+    friday_4pm = MONDAY + 32 * DAY + 16 * HOUR
+    sunday = MONDAY + 34 * DAY + 12 * HOUR
+    for now in (friday_4pm, sunday):
+        for mode in ("daily", "spike"):
+            assert evaluate("acme", mode, h, now, RULES, prior_week=80).status == "usual"
 
 
-def test_a_sustained_jump_surges_with_a_reason_a_rep_can_read():
-    days = history(10, 1, recent={i: 40 for i in range(5)})
-    s = daily_trend("acme", days, TODAY, people=6, new_people=3, tier_prior_week=20,
-                    name="Acme")
-    assert s.status == "surging" and s.score >= 70 and s.multiple > 2.5
-    assert s.reason.startswith("6 people from Acme, 3 new; 10 pricing/demo page visits; ")
-    assert s.reason.endswith("x the usual week")
+def test_a_buying_group_in_one_hour_is_a_spike_with_a_reason_a_rep_can_read():
+    h = steady()
+    end = burst(h, MONDAY + 35 * DAY + 10 * HOUR, people=5, each=3)
+    s = evaluate("acme", "spike", h, end, RULES, prior_week=80, name="Acme")
+    assert s.status == "surging" and s.score >= RULES.spike_enter
+    assert s.reason.startswith("5 people from Acme in the last hour, 5 new; "
+                               "15 pricing/demo page visits; ")
+    assert s.reason.endswith("x the usual hour")
 
 
 def test_one_enthusiastic_person_is_not_a_surge():
-    days = history(10, 1, recent={i: 40 for i in range(5)})
-    s = daily_trend("acme", days, TODAY, people=1, new_people=0, tier_prior_week=20)
-    assert s.status == "too_small" and "breadth floor" in s.reason
+    h = steady()
+    end = burst(h, MONDAY + 35 * DAY + 10 * HOUR, people=1, each=20)
+    for mode in ("daily", "spike"):
+        s = evaluate("acme", mode, h, end, RULES, prior_week=80)
+        assert s.status != "surging", s
 
 
 def test_two_visits_after_nothing_are_not_infinite_growth():
-    days = {TODAY: DailyActivity(2, 2, 0)}
-    s = daily_trend("tiny", days, TODAY, people=2, new_people=2, tier_prior_week=20)
-    assert s.status in ("usual", "cooling") and s.multiple < 1
+    h = AccountHistory()
+    h.add(Touch(MONDAY + 10 * HOUR, 2.0, "a"))
+    h.add(Touch(MONDAY + 11 * HOUR, 2.0, "b"))
+    s = evaluate("tiny", "daily", h, MONDAY + 11 * HOUR, RULES, prior_week=20)
+    assert s.status == "usual" and s.multiple < 2
 
 
-def test_a_new_account_is_judged_against_its_tier():
-    days = {TODAY - timedelta(days=i): DailyActivity(20, 4, 1) for i in range(3)}
-    hot = daily_trend("new", days, TODAY, people=5, new_people=5, tier_prior_week=10)
-    calm = daily_trend("new", days, TODAY, people=5, new_people=5, tier_prior_week=60)
-    assert hot.status == "surging" and calm.status == "usual"
+def test_a_new_account_with_a_busy_first_day_is_judged_against_its_tier():
+    h = AccountHistory()
+    end = burst(h, MONDAY + 10 * HOUR, people=6, each=3, page=False)
+    quiet_tier = evaluate("new", "daily", h, end, RULES, prior_week=5)
+    busy_tier = evaluate("new", "daily", h, end, RULES, prior_week=400)
+    assert quiet_tier.status == "surging" and busy_tier.status == "usual"
 
 
-def test_a_customer_going_quiet_is_cooling():
-    days = history(10, 1, recent={i: 0.5 for i in range(7)})
-    s = daily_trend("cust", days, TODAY, people=2, new_people=0, tier_prior_week=20)
-    assert s.status == "cooling" and s.score <= 30
+def test_a_customer_whose_engagement_drops_for_a_week_is_cooling():
+    h = steady(weeks=5)
+    for day in range(35, 42):  # a fifth of the usual
+        if day % 7 < 5:
+            for hour in (10, 14):
+                h.add(Touch(MONDAY + day * DAY + hour * HOUR, 2.0, "p1"))
+    s = evaluate_cooling("acme", h, MONDAY + 42 * DAY, RULES, name="Acme")
+    assert s is not None and s.status == "cooling"
+    assert s.reason.startswith("Acme's engagement over the last 7 days is 0.")
+    assert evaluate_cooling("acme", steady(weeks=6), MONDAY + 42 * DAY, RULES).status == "usual"
+    assert evaluate_cooling("young", steady(weeks=2), MONDAY + 14 * DAY, RULES) is None
 
 
-def test_tier_priors_are_medians():
-    assert tier_priors({"1": [5, 50, 10], "2": [1, 3]}) == {"1": 10, "2": 2}
+def test_one_alert_per_episode_escalation_only_on_a_clear_rise_then_cooldown():
+    from streams.episodes import Episode
+    from streams.surge import Surge
+
+    def reading(score: float, status: str = "surging") -> Surge:
+        return Surge("acme", "spike", status, score, 3.0, 30, 10, 5, 2, 3, 0, 0)
+
+    hygiene = HygieneRules.default()
+    ep = Episode("acme", "spike")
+    ep, first = decide(ep, reading(86), 1000, RULES, hygiene)
+    assert first is not None and first.kind == "spike"
+    ep, again = decide(ep, reading(92), 1100, RULES, hygiene)
+    assert again is None  # same episode, no clear rise
+    ep, up = decide(ep, reading(97), 1200, RULES, hygiene)
+    assert up is not None and up.kind == "escalation" and up.alert_id != first.alert_id
+    ep, _ = decide(ep, reading(50, "usual"), 1300, RULES, hygiene)  # the episode ends
+    ep, soon = decide(ep, reading(95), 1400, RULES, hygiene)
+    assert soon is None  # within the cooldown
+    later = 1200 + hygiene.cooldown_s["spike"] + 1  # from the last alert (the escalation)
+    _, next_one = decide(ep, reading(95), later, RULES, hygiene)
+    assert next_one is not None and next_one.alert_id not in (first.alert_id, up.alert_id)
+
+
+def test_alert_ids_are_the_same_when_the_same_readings_are_replayed():
+    from streams.episodes import Episode
+    from streams.surge import Surge
+
+    s = Surge("acme", "daily", "surging", 80, 2.5, 40, 15, 5, 2, 3, 0, 0)
+    a = decide(Episode("acme", "daily"), s, 5000, RULES, HygieneRules.default())[1]
+    b = decide(Episode("acme", "daily"), s, 5000, RULES, HygieneRules.default())[1]
+    assert a is not None and b is not None and a.alert_id == b.alert_id

@@ -1,13 +1,10 @@
--- People per account in the recent window, and how many of them are new (first seen in it).
+-- Surge history: each person's first and last time seen, per account, before the raw part.
 SELECT
     account_id,
-    countIf(last_seen >= {recent_start:DateTime64(3, 'UTC')}) AS people,
-    countIf(first_seen >= {recent_start:DateTime64(3, 'UTC')}) AS new_people
-FROM
-(
-    SELECT account_id, person_key, min(ts) AS first_seen, max(ts) AS last_seen
-    FROM abm.events FINAL
-    WHERE account_id != '' AND non_human = '' AND ts < {end:DateTime64(3, 'UTC')}
-    GROUP BY account_id, person_key
-)
-GROUP BY account_id
+    person_key,
+    toUnixTimestamp64Milli(min(ts)) / 1000 AS first_seen,
+    toUnixTimestamp64Milli(max(ts)) / 1000 AS last_seen
+FROM abm.events FINAL
+WHERE account_id IN {accounts:Array(String)} AND non_human = ''
+  AND ts >= {start:DateTime64(3, 'UTC')} AND ts < {end:DateTime64(3, 'UTC')}
+GROUP BY account_id, person_key

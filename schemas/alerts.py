@@ -1,0 +1,40 @@
+"""Sales alerts as published on the ``surge_alerts`` topic and sent to webhooks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class SurgeAlert(BaseModel):
+    """An account surging (daily trend or intraday spike), escalating, or a customer
+    cooling. ``alert_id`` is deterministic: consumers deduplicate on it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    schema_ver: ClassVar[str] = "surge_alert/1-0-0"
+
+    alert_id: str = Field(description="Stable id of this alert; also the webhook-id header.")
+    account_id: str
+    account_name: str
+    tier: str = ""
+    owner_email: str = ""
+    kind: Literal["surge", "spike", "cooling", "escalation"]
+    mode: Literal["daily", "spike", "cooling"]
+    detected_at: datetime = Field(description="Event time of the reading that raised it.")
+    window_start: datetime
+    window_end: datetime
+    score: float = Field(ge=0, le=100, description="0-100; 50 is the account's usual level.")
+    baseline_multiple: float = Field(description="Recent engagement / the usual level.")
+    people: int = Field(ge=0, description="Distinct people in the window.")
+    new_people: int = Field(0, ge=0)
+    high_intent: int = Field(0, ge=0, description="Pricing and demo page visits in the window.")
+    recent: float = 0.0
+    expected: float = 0.0
+    reason: str = Field(description="What a rep reads.")
+    top_pages: list[str] = Field(default_factory=list)
+    top_campaigns: list[str] = Field(default_factory=list)
+    episode_started_at: datetime
+    level: int = Field(0, ge=0, description="Escalations before this one in the episode.")
+    schema_: Literal["surge_alert/1-0-0"] = Field("surge_alert/1-0-0", alias="schema")

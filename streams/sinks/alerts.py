@@ -1,0 +1,113 @@
+"""Surge detection's warehouse side: history in, alerts and episode state out.
+
+The warehouse is the truth surge detection reads: every batch of activity is evaluated
+against the accounts' landed history (``abm.events``), so a restart, a rebalance or a
+second worker needs no state of its own beyond ``abm.surge_episodes``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from schemas.alerts import SurgeAlert
+from streams.detection import AccountInfo, Detector, prior_days, tier_priors
+from streams.episodes import Episode
+from streams.reference import Query
+from streams.settings import INFRA_DIR
+from streams.sinks.clickhouse import ClickHouseSink
+from streams.surge import Touch
+
+QUERIES = INFRA_DIR / "clickhouse" / "queries"
+SQL = {name: (QUERIES / f"surge_{name}.sql").read_text()
+       for name in ("hours", "people", "touches", "tier_baseline", "episodes", "alert_context")}
+ALERT_COLUMNS = list(SurgeAlert.model_fields.keys() - {"schema_"})
+EPISODE_COLUMNS = ["account_id", "mode", "started_at", "last_hot_at", "alerted_score", "level",
+                   "last_alert_at"]
+
+
+def utc(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, UTC)
+
+
+class AlertStore:
+    """Reads through ``query`` (the sink's, or a warehouse's read-only path); writes need
+    the sink."""
+
+    def __init__(self, sink: ClickHouseSink | None = None, query: Query | None = None) -> None:
+        self._sink = sink
+        self.query: Query = query or sink.query  # type: ignore[union-attr]
+
+    @property
+    def sink(self) -> ClickHouseSink:
+        assert self._sink is not None, "this store only reads"
+        return self._sink
+
+    def prime(self, detector: Detector, accounts: list[str], start: float,
+              raw_from: float) -> None:
+        """Aggregated history of [start, raw_from) into the detector's histories."""
+        params = {"accounts": accounts, "start": utc(start), "end": utc(raw_from)}
+        for account_id, hour, score, score_sq, intent in self.query(SQL["hours"], params):
+            detector.histories[account_id].add_hours(int(hour), float(score), float(score_sq),
+                                                     int(intent))
+        for account_id, person, first, last in self.query(SQL["people"], params):
+            detector.histories[account_id].add_person(person, float(first), float(last))
+
+    def touches(self, accounts: list[str], start: float,
+                end: float) -> list[tuple[str, str, Touch]]:
+        """Raw touches in [start, end], in event-time order: (account, event_id, touch)."""
+        rows = self.query(SQL["touches"], {"accounts": accounts, "start": utc(start),
+                                                "end": utc(end)})
+        return [(a, e, Touch(float(t), float(s), p, bool(hi))) for a, e, t, s, p, hi in rows]
+
+    def first_day(self) -> int | None:
+        rows = self.query("SELECT toUnixTimestamp(min(ts)) DIV 86400, count() > 0 "
+                          "FROM abm.events WHERE account_id != ''")
+        return int(rows[0][0]) if rows and rows[0][1] else None
+
+    def week_scores(self, day: int, days: int) -> dict[str, float]:
+        """Account -> average weekly score over the ``days`` before ``day``."""
+        rows = self.query(SQL["tier_baseline"], {"start": utc((day - days) * 86400),
+                                                 "end": utc(day * 86400)})
+        return {a: float(total) * 7 / days for a, total in rows}
+
+    def tier_priors(self, infos: Mapping[str, AccountInfo], day: int) -> dict[str, float]:
+        days = prior_days(day, self.first_day())
+        return tier_priors(infos, self.week_scores(day, days)) if days else {}
+
+    def episodes(self, accounts: list[str]) -> list[Episode]:
+        return [Episode(a, m, float(s), float(h), float(sc), int(lv), float(la))
+                for a, m, s, h, sc, lv, la in self.query(SQL["episodes"],
+                                                             {"accounts": accounts})]
+
+    def context(self, account_id: str, start: float, end: float) -> tuple[list[str], list[str]]:
+        rows = self.query(SQL["alert_context"], {"account_id": account_id,
+                                                      "start": utc(start), "end": utc(end)})
+        pages, campaigns = rows[0] if rows else ([], [])
+        return list(pages), list(campaigns)
+
+    def save_alerts(self, alerts: list[SurgeAlert]) -> int:
+        """Insert the alerts not stored yet (an alert raised again after a crash keeps its
+        id and is not written twice)."""
+        if not alerts:
+            return 0
+        with self.sink.lock:
+            stored = {r[0] for r in self.query(
+                "SELECT alert_id FROM abm.surge_alerts WHERE alert_id IN {ids:Array(String)}",
+                {"ids": [a.alert_id for a in alerts]})}
+            new = [a for a in alerts if a.alert_id not in stored]
+            if new:
+                dump = [a.model_dump() for a in new]
+                self.sink.client.insert("abm.surge_alerts", [[d[c] for c in ALERT_COLUMNS]
+                                                             for d in dump],
+                                        column_names=ALERT_COLUMNS)
+        return len(new)
+
+    def save_episodes(self, episodes: list[Episode]) -> None:
+        if episodes:
+            rows: list[list[Any]] = [
+                [e.account_id, e.mode, utc(e.started_at), utc(e.last_hot_at), e.alerted_score,
+                 e.level, utc(e.last_alert_at)] for e in episodes]
+            with self.sink.lock:
+                self.sink.client.insert("abm.surge_episodes", rows, column_names=EPISODE_COLUMNS)

@@ -1,0 +1,213 @@
+"""The surge agent: account activity in, sales alerts out.
+
+Each batch of ``account_activity`` waits until the pipeline's event-time watermark has
+passed it, is evaluated against the accounts' landed history (the warehouse is the truth,
+so restarts and rebalances need no state beyond ``abm.surge_episodes``), then:
+
+1. new alerts are written to ``abm.surge_alerts`` (ids already there are skipped),
+2. every alert the batch raised goes to the ``surge_alerts`` topic,
+3. the episode state is written,
+4. the batch is acked.
+
+A crash before 3 raises the same alerts again with the same ids (consumers and webhook
+receivers deduplicate on them); a crash after 3 finds the episodes open and stays quiet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections import defaultdict
+from collections.abc import AsyncIterator, Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import faust
+from faust.types import EventT
+
+from schemas.alerts import SurgeAlert
+from streams import failpoints
+from streams.activity import SourceWatermarks
+from streams.detection import AccountInfo, Detector
+from streams.episodes import Alert, Episode, HygieneRules
+from streams.reference import ReferenceData
+from streams.settings import Settings
+from streams.sinks.alerts import AlertStore, utc
+from streams.sinks.clickhouse import ClickHouseSink
+from streams.surge import DAY, HOUR, LOOKBACK_DAYS, SurgeRules, Touch
+from streams.topics import ACCOUNT_ACTIVITY, SURGE_ALERTS
+
+log = logging.getLogger("pulse.surge")
+
+
+@dataclass
+class SurgeStats:
+    evaluated: int = 0  # touches read as alerting points
+    ticks: int = 0
+    alerts: int = 0
+    waiting: int = 0  # activity messages waiting for the watermark
+    positions: dict[tuple[str, int], int] = field(default_factory=dict)  # acked up to
+
+
+def account_infos(reference: ReferenceData) -> dict[str, AccountInfo]:
+    return {a: AccountInfo(acc.name, acc.tier, bool(getattr(acc, "customer", False)),
+                           getattr(acc, "owner_email", None) or "")
+            for a, acc in list(reference.accounts.items())}
+
+
+def due(body: Mapping[str, Any]) -> float:
+    """The event time the watermark must pass before the message can be evaluated."""
+    times = [t for t, _ in body.get("touches", ())]
+    if "tick" in body:
+        times.append(body["tick"])
+    return max(times, default=0) / 1000
+
+
+def evaluate_batch(store: AlertStore, infos: Mapping[str, AccountInfo], rules: SurgeRules,
+                   hygiene: HygieneRules, priors_for: Callable[[int], Mapping[str, float]],
+                   bodies: list[dict[str, Any]]) -> tuple[list[Alert], list[Episode]]:
+    """Replay the touched accounts' history up to their newest point, reading surges at
+    the batch's touches and cooling at its ticks, exactly as ``detect_all`` would."""
+    points: dict[str, set[str]] = defaultdict(set)
+    ticks: dict[str, list[float]] = defaultdict(list)
+    last: dict[str, float] = {}
+    for body in bodies:
+        account = body["account_id"]
+        for ts_ms, event_id in body.get("touches", ()):
+            points[account].add(event_id)
+            last[account] = max(last.get(account, 0.0), ts_ms / 1000)
+        if "tick" in body:
+            ticks[account].append(body["tick"] / 1000)
+            last[account] = max(last.get(account, 0.0), body["tick"] / 1000)
+    if not last:
+        return [], []
+    accounts = sorted(last)
+    first = min([ts_ms / 1000 for b in bodies for ts_ms, _ in b.get("touches", ())]
+                + [t for days in ticks.values() for t in days])
+    # Raw touches cover the daily window before the earliest point (breadth needs who);
+    # everything older comes aggregated by hour.
+    raw_from = (int((first - rules.daily_window_hours * HOUR) // HOUR) - 1) * HOUR
+    detector = Detector(infos, rules, hygiene, priors_for, store.episodes(accounts))
+    store.prime(detector, accounts, raw_from - LOOKBACK_DAYS * DAY, raw_from)
+    stream: list[tuple[float, int, str, str, Touch | None]] = [
+        (t.ts, 1, event_id, a, t)
+        for a, event_id, t in store.touches(accounts, raw_from, max(last.values()))]
+    stream += [(d, 0, "", a, None) for a, days in ticks.items() for d in days]
+    stream.sort(key=lambda x: x[:3])  # a tick reads the data before its midnight
+    raised: list[Alert] = []
+    for ts, _, event_id, account, touch in stream:
+        if ts > last[account]:
+            continue
+        if touch is None:
+            raised += detector.close_day(account, ts)
+        else:
+            raised += detector.observe(account, touch, alert=event_id in points[account])
+    return raised, [detector.episodes[k] for k in sorted(detector.changed)]
+
+
+def to_model(alert: Alert, info: AccountInfo, context: tuple[list[str], list[str]]
+             ) -> SurgeAlert:
+    s = alert.surge
+    return SurgeAlert(
+        alert_id=alert.alert_id, account_id=s.account_id, account_name=info.name or s.account_id,
+        tier=info.tier, owner_email=info.owner_email, kind=alert.kind,
+        mode=s.mode, detected_at=utc(alert.detected_at),
+        window_start=utc(s.window_start), window_end=utc(s.window_end), score=s.score,
+        baseline_multiple=s.multiple, people=s.people, new_people=s.new_people,
+        high_intent=s.high_intent, recent=s.recent, expected=s.expected, reason=s.reason,
+        top_pages=context[0], top_campaigns=context[1],
+        episode_started_at=utc(alert.episode_started_at), level=alert.level)
+
+
+def _advance(positions: dict[tuple[str, int], int], event: EventT) -> None:
+    tp = (event.message.topic, event.message.partition)
+    positions[tp] = max(positions.get(tp, 0), event.message.offset + 1)
+
+
+def register_surge(app: faust.App, settings: Settings, sink: ClickHouseSink,
+                   reference: ReferenceData) -> SurgeStats:
+    stats = SurgeStats()
+    store = AlertStore(sink)
+    rules, hygiene = settings.surge_rules(), settings.hygiene_rules()
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pulse-surge")
+    sources = SourceWatermarks(settings.watermark_idle_seconds)
+    waiting: list[tuple[EventT, dict[str, Any]]] = []
+    priors: dict[int, Mapping[str, float]] = {}
+    activity = app.topic(settings.topic(ACCOUNT_ACTIVITY), key_type=bytes, value_type=bytes,
+                         key_serializer="raw", value_serializer="raw")
+    alerts_topic = app.topic(settings.topic(SURGE_ALERTS), key_type=bytes, value_type=bytes,
+                             key_serializer="raw", value_serializer="raw")
+
+    def detect(bodies: list[dict[str, Any]]) -> tuple[list[SurgeAlert], list[Episode]]:
+        infos = account_infos(reference)
+
+        def priors_for(day: int) -> Mapping[str, float]:
+            if day not in priors:
+                if len(priors) > 8:
+                    priors.pop(min(priors))
+                priors[day] = store.tier_priors(infos, day)
+            return priors[day]
+
+        raised, episodes = evaluate_batch(store, infos, rules, hygiene, priors_for, bodies)
+        models = [to_model(a, infos.get(a.surge.account_id) or AccountInfo(),
+                           store.context(a.surge.account_id, a.surge.window_start,
+                                         a.surge.window_end)) for a in raised]
+        store.save_alerts(models)
+        return models, episodes
+
+    async def in_executor(fn: Callable[..., Any], *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(executor, fn, *args)
+
+    @app.agent(activity, name="surge")
+    async def surge(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
+        batches = stream.noack_take(  # type: ignore[attr-defined]
+            settings.batch_size, within=settings.watermark_interval_seconds)
+        async for events in batches:
+            for event in events:
+                body = json.loads(event.message.value)
+                if "watermark" in body:
+                    sources.observe(body["source"], body["watermark"] / 1000, time.monotonic())
+                    await stream.ack(event)
+                    _advance(stats.positions, event)
+                else:
+                    waiting.append((event, body))
+            low = sources.low(time.monotonic())
+            ready = [(e, b) for e, b in waiting if low is not None and due(b) <= low]
+            stats.waiting = len(waiting) - len(ready)
+            if not ready:
+                yield None
+                continue
+            bodies = [b for _, b in ready]
+            delay = 0.5
+            while True:
+                try:
+                    models, episodes = await in_executor(detect, bodies)
+                    break
+                except Exception as err:  # warehouse trouble: wait, never skip
+                    log.warning("surge detection failed; retrying",
+                                extra={"error": str(err), "retry_in_s": delay})
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 10.0)
+            sent = [await alerts_topic.send(key=m.account_id.encode(),
+                                            value=m.model_dump_json(by_alias=True).encode())
+                    for m in models]
+            for fut in sent:
+                await fut
+            failpoints.hit("after_alert_sent")
+            await in_executor(store.save_episodes, episodes)
+            for e, _ in ready:
+                await stream.ack(e)
+                _advance(stats.positions, e)
+            ready_ids = {id(e) for e, _ in ready}
+            waiting[:] = [(e, b) for e, b in waiting if id(e) not in ready_ids]
+            stats.evaluated += sum(len(b.get("touches", ())) for b in bodies)
+            stats.ticks += sum(1 for b in bodies if "tick" in b)
+            stats.alerts += len(sent)
+            if sent:
+                log.info("alerts raised", extra={"alerts": len(sent)})
+            yield None
+
+    return stats
