@@ -48,10 +48,11 @@ def non_human_filter(settings: Settings) -> NonHumanFilter:
     return NonHumanFilter(settings.scanner_seconds, ranges)
 
 
-def backlog_targets(settings: Settings) -> dict[tuple[str, int], int]:
-    """Per input partition, the offset the group must reach to have seen everything
-    published so far, leaving out what the group had already committed."""
-    topics = [settings.topic(t) for t in INPUT_TOPICS]
+def backlog_targets(settings: Settings, names: tuple[str, ...] = INPUT_TOPICS,
+                    ) -> dict[tuple[str, int], int]:
+    """Per partition of the topics, the offset the group must reach to have seen
+    everything published so far, leaving out what the group had already committed."""
+    topics = [settings.topic(t) for t in names]
     # Reads the group's committed offsets without joining the group.
     consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, client_id="pulse-drain",
                              group_id=settings.app_id, enable_auto_commit=False)
@@ -61,18 +62,6 @@ def backlog_targets(settings: Settings) -> dict[tuple[str, int], int]:
         ends = consumer.end_offsets(tps)
         return {(tp.topic, tp.partition): end for tp, end in ends.items()
                 if end > (consumer.committed(tp) or 0)}
-    finally:
-        consumer.close()
-
-
-def end_offsets(settings: Settings, topic: str) -> dict[tuple[str, int], int]:
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, client_id="pulse-drain",
-                             enable_auto_commit=False)
-    try:
-        name = settings.topic(topic)
-        tps = [TopicPartition(name, p) for p in sorted(consumer.partitions_for_topic(name) or ())]
-        return {(tp.topic, tp.partition): end for tp, end in consumer.end_offsets(tps).items()
-                if end > 0}
     finally:
         consumer.close()
 
@@ -105,10 +94,10 @@ def run_pipeline(settings: Settings, drain: bool = False) -> RunResult:
     worker = faust.Worker(app, loglevel=settings.log_level.lower(), quiet=True,
                           redirect_stdouts=False, override_logging=False)
     worker.spinner = None  # its terminal escapes would garble CLI output
+    phase: dict[str, Any] = {"name": "inputs"}
     if drain:
         targets = backlog_targets(settings)
         # Inputs landed -> the watermark is final -> activity evaluated -> alerts delivered.
-        phase: dict[str, Any] = {"name": "inputs"}
 
         @app.timer(0.25)
         async def stop_when_drained() -> None:
@@ -122,10 +111,10 @@ def run_pipeline(settings: Settings, drain: bool = False) -> RunResult:
                 if phase["ends"] is None:
                     if time.monotonic() - phase["since"] > 3 * settings.watermark_interval_seconds:
                         phase["ends"] = await loop.run_in_executor(
-                            None, end_offsets, settings, ACCOUNT_ACTIVITY)
+                            None, backlog_targets, settings, (ACCOUNT_ACTIVITY,))
                 elif surge.waiting == 0 and caught_up(surge.positions, phase["ends"]):
                     phase.update(name="alerts", ends=await loop.run_in_executor(
-                        None, end_offsets, settings, SURGE_ALERTS))
+                        None, backlog_targets, settings, (SURGE_ALERTS,)))
             elif deliverer.in_flight == 0 and caught_up(deliverer.positions, phase["ends"]):
                 log.info("backlog drained", extra={"alerts": surge.alerts})
                 phase["name"] = "done"
@@ -143,6 +132,10 @@ def run_pipeline(settings: Settings, drain: bool = False) -> RunResult:
         if owner is not None:
             owner.stop()
         warehouse.close()
+    if exit_code not in (0, None) and drain and phase["name"] == "done":
+        # Everything had landed and been delivered; what failed was faust's stop.
+        log.warning("the worker stopped uncleanly after draining", extra={"code": exit_code})
+        exit_code = 0
     if exit_code not in (0, None):
         raise RuntimeError(f"the pipeline worker stopped with an error (exit code {exit_code})")
     return RunResult(stats, time.monotonic() - started, surge)

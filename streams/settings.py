@@ -6,7 +6,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from streams.attribution.learned_ip import LearningRules
@@ -40,6 +40,13 @@ class AlertDestination(BaseModel):
         if not value.startswith(("http://", "https://")):
             raise ValueError(f"{value!r} is not an http(s) URL")
         return value
+
+    @model_validator(mode="after")
+    def _signed(self) -> AlertDestination:
+        if self.format == "standard" and self.secret is None:
+            raise ValueError(f"destination {self.name!r}: the standard format is signed; "
+                             "give it a secret (whsec_ + base64 of random bytes)")
+        return self
 
 
 class Settings(BaseSettings):

@@ -40,7 +40,14 @@ class PulseEnv:
 
     @property
     def settings(self) -> Settings:
-        return Settings(**{k.removeprefix("PULSE_").lower(): v for k, v in self.env.items()})
+        """The settings a `pulse` command of this env reads (parsed as from its env)."""
+        saved = dict(os.environ)
+        try:
+            os.environ.update(self.env)
+            return Settings()
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
 
     def topic(self, name: str) -> str:
         return self.settings.topic(name)

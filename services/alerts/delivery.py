@@ -123,8 +123,9 @@ def register_delivery(app: faust.App, settings: Settings, sink: ClickHouseSink) 
     async def in_executor(fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(executor, fn, *args)
 
-    # Several alerts in flight: one destination retrying does not hold up the others.
-    @app.agent(topic, name="alert_delivery", concurrency=4)
+    # One alert at a time, its destinations in parallel. (Alerts are rare; several actors
+    # per agent made faust's supervisor treat a clean stop as a crash loop.)
+    @app.agent(topic, name="alert_delivery")
     async def deliver(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
         async for event in stream.events():
             deliverer.in_flight += 1

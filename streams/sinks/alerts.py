@@ -63,7 +63,7 @@ class AlertStore:
 
     def first_day(self) -> int | None:
         rows = self.query("SELECT toUnixTimestamp(min(ts)) DIV 86400, count() > 0 "
-                          "FROM abm.events WHERE account_id != ''")
+                          "FROM abm.events WHERE account_id != ''", {})
         return int(rows[0][0]) if rows and rows[0][1] else None
 
     def week_scores(self, day: int, days: int) -> dict[str, float]:

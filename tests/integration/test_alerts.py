@@ -1,0 +1,217 @@
+"""Sales alerts end to end: real broker, real chDB, a real local HTTP receiver.
+
+Five weeks of steady history for a few accounts, then a buying group lands on pricing
+pages: the pipeline raises the alerts once, signs them the Standard Webhooks way,
+retries a failing receiver with the same id, respects the cooldown, survives a SIGKILL
+between alert and commit without a second id, and alerts the same drained as live.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+import re
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from standardwebhooks import Webhook
+
+from tests.conftest import PulseEnv, wait_for
+
+pytestmark = pytest.mark.integration
+
+SECRET = "whsec_" + base64.b64encode(b"integration-test-signing-key-32b").decode()
+ACCOUNTS = ("account_id,name,domains,ip_ranges,tier,customer,owner_email\n"
+            + "".join(f"a{i},Account {i},a{i}.com,10.{i}.0.0/16,1,{'yes' if i == 4 else ''},"
+                      f"rep{i % 2}@vendor.example\n" for i in range(5)))
+_today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+MONDAY = _today - timedelta(days=_today.weekday() + 35)  # five weeks of history before
+
+
+class Receiver:
+    """A webhook endpoint that answers 500 to the first ``fail_first`` attempts of each id."""
+
+    def __init__(self, fail_first: int = 0) -> None:
+        self.fail_first = fail_first
+        self.requests: list[tuple[dict[str, str], bytes]] = []
+        self.lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                body = self.rfile.read(int(self.headers["content-length"]))
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                with receiver.lock:
+                    receiver.requests.append((headers, body))
+                    seen = sum(1 for h, _ in receiver.requests
+                               if h["webhook-id"] == headers["webhook-id"])
+                self.send_response(500 if seen <= receiver.fail_first else 204)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/sales"
+
+    def ids(self) -> Counter[str]:
+        with self.lock:
+            return Counter(h["webhook-id"] for h, _ in self.requests)
+
+    def close(self) -> None:
+        self.server.shutdown()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    r = Receiver(fail_first=2)
+    yield r
+    r.close()
+
+
+def configure(env: PulseEnv, receiver: Receiver) -> None:
+    env.env.update({
+        "PULSE_ALERT_DESTINATIONS": json.dumps([{"name": "sales", "url": receiver.url,
+                                                 "secret": SECRET}]),
+        "PULSE_ALERT_ALLOW_NETWORKS": "127.0.0.0/8",
+        "PULSE_ALERT_RETRY_SECONDS": "0.2",
+        "PULSE_ALERT_MAX_ATTEMPTS": "4",
+        "PULSE_WATERMARK_IDLE_SECONDS": "2",
+    })
+
+
+def visit(account: int, at: datetime, person: str, path: str, n: int) -> dict[str, Any]:
+    return {"event_id": f"v-{account}-{int(at.timestamp())}-{n}", "type": "web_visit",
+            "ts": at.isoformat(), "ip": f"10.{account}.{n % 200}.{n % 250 + 1}",
+            "url": f"https://vendor.example{path}", "user_agent": "Mozilla/5.0 (X11) Firefox/120",
+            "anonymous_id": person}
+
+
+def history(days: int = 35, seed: int = 5) -> list[dict[str, Any]]:
+    """Weekday business hours, about a visit an hour per account from its regulars."""
+    rng = random.Random(seed)
+    out = []
+    for day in range(days):
+        if day % 7 >= 5:
+            continue
+        for account in range(5):
+            for hour in range(9, 17):
+                at = MONDAY + timedelta(days=day, hours=hour, minutes=rng.randrange(60))
+                out.append(visit(account, at, f"a{account}-p{rng.randrange(8)}",
+                                 rng.choice(["/blog/x", "/product", "/docs/start"]), len(out)))
+    return out
+
+
+def buying_group(account: int, at: datetime, people: int, each: int,
+                 tag: str) -> list[dict[str, Any]]:
+    return [visit(account, at + timedelta(minutes=2 * i), f"a{account}-{tag}{i % people}",
+                  "/pricing" if i % 2 else "/demo", 10_000 + i)
+            for i in range(people * each)]
+
+
+def alerts(env: PulseEnv) -> list[dict[str, Any]]:
+    return env.query("SELECT alert_id, account_id, kind, mode, reason, score "
+                     "FROM abm.surge_alerts FINAL ORDER BY detected_at")
+
+
+def test_alerts_are_signed_retried_deduplicated_and_cooled_down(pulse_env: PulseEnv,
+                                                                 receiver: Receiver):
+    configure(pulse_env, receiver)
+    pulse_env.stack(ACCOUNTS)
+    burst_at = MONDAY + timedelta(days=35, hours=10)
+    pulse_env.publish_events(history() + buying_group(0, burst_at, people=5, each=3, tag="g"))
+    pulse_env.cli("run", "--drain")
+
+    first = alerts(pulse_env)
+    assert {(a["account_id"], a["kind"]) for a in first} == {("a0", "spike"), ("a0", "surge")}
+    spike = next(a for a in first if a["kind"] == "spike")
+    assert re.fullmatch(r"[2-5] people from Account 0 in the last hour, [2-5] new; \d+ "
+                        r"pricing/demo page visits; [\d.]+x the usual hour", spike["reason"])
+    # Every attempt is signed; the first two were refused, the third taken, same id.
+    assert receiver.ids() == Counter({a["alert_id"]: 3 for a in first})
+    for headers, body in receiver.requests:
+        assert Webhook(SECRET).verify(body, headers)["alert_id"] == headers["webhook-id"]
+    deliveries = pulse_env.query("SELECT alert_id, status, attempts FROM abm.alert_deliveries "
+                                 "FINAL")
+    assert {(d["status"], d["attempts"]) for d in deliveries} == {("delivered", 3)}
+
+    # A second, smaller group two hours later: the same spike episode is over, but the
+    # cooldown holds; a third group the next day is a new episode with a new id.
+    pulse_env.publish_events(buying_group(0, burst_at + timedelta(hours=2), 4, 3, "h"))
+    pulse_env.cli("run", "--drain")
+    assert [a for a in alerts(pulse_env) if a["kind"] == "spike"] == [spike]
+    pulse_env.publish_events(buying_group(0, burst_at + timedelta(hours=26), 6, 3, "k"))
+    pulse_env.cli("run", "--drain")
+    spikes = [a for a in alerts(pulse_env) if a["kind"] == "spike"]
+    assert len(spikes) == 2 and spikes[0] == spike
+
+    # `pulse surging` lists them with reasons; re-running everything alerts nobody again.
+    table = pulse_env.cli("surging", "--since", "400d").stdout
+    assert "Account 0" in table and "in the last hour" in table
+    before, raised = receiver.ids(), alerts(pulse_env)
+    pulse_env.cli("replay", "--from", "2000-01-01T00:00:00Z")
+    pulse_env.cli("run", "--drain")
+    assert alerts(pulse_env) == raised and receiver.ids() == before
+
+
+def test_sigkill_between_alert_and_commit_raises_no_second_alert_id(pulse_env: PulseEnv,
+                                                                   receiver: Receiver):
+    configure(pulse_env, receiver)
+    pulse_env.stack(ACCOUNTS)
+    pulse_env.publish_events(history() + buying_group(
+        1, MONDAY + timedelta(days=35, hours=11), people=6, each=3, tag="g"))
+    pulse_env.env["PULSE_FAILPOINT"] = "after_alert_sent"
+    killed = pulse_env.cli("run", "--drain", check=False)
+    assert killed.returncode == -9  # killed right after the alert was published
+    pulse_env.cli("run", "--drain")  # the failpoint fired once; this run goes through
+    rows = pulse_env.query("SELECT alert_id, count() AS n FROM abm.surge_alerts "
+                           "GROUP BY alert_id")
+    assert rows and all(r["n"] == 1 for r in rows)
+    assert set(receiver.ids()) == {r["alert_id"] for r in rows}
+
+
+def test_a_drained_backlog_alerts_exactly_as_the_same_traffic_live(pulse_env: PulseEnv,
+                                                                  receiver: Receiver,
+                                                                  tmp_path):
+    events = history() + buying_group(2, MONDAY + timedelta(days=35, hours=14), 5, 3, "g")
+    events += buying_group(3, MONDAY + timedelta(days=36, hours=9), 6, 2, "g")
+    # a customer going quiet: no visits from a4 in the last week (cooling is read daily)
+    events = [e for e in events if not (e["event_id"].startswith("v-4-")
+                                        and e["ts"] >= (MONDAY + timedelta(days=28)).isoformat())]
+    events.sort(key=lambda e: e["ts"])
+    configure(pulse_env, receiver)
+    pulse_env.stack(ACCOUNTS)
+    pulse_env.publish_events(events)
+    pulse_env.cli("run", "--drain")
+    drained = {(a["alert_id"], a["kind"]) for a in alerts(pulse_env)}
+    assert {k for _, k in drained} >= {"spike", "cooling"}
+
+    live = PulseEnv({**pulse_env.env, "PULSE_HOME": str(tmp_path / "live"),
+                     "PULSE_TOPIC_PREFIX": pulse_env.env["PULSE_TOPIC_PREFIX"] + "live.",
+                     "PULSE_APP_ID": pulse_env.env["PULSE_APP_ID"] + "-live"})
+    live.stack(ACCOUNTS)
+    proc = live.start_pipeline()
+    try:
+        days = sorted({e["ts"][:10] for e in events})
+        for day in days:  # a day at a time, each landed before the next arrives
+            todays = [e for e in events if e["ts"][:10] == day]
+            live.publish_events(todays)
+            landed = f"SELECT count() >= {len(todays)} AS ok FROM abm.events " \
+                     f"WHERE toDate(ts) = '{day}'"
+            wait_for(lambda q=landed: live.query(q)[0]["ok"], 60, what=f"day {day} to land")
+        wait_for(lambda: {(a["alert_id"], a["kind"]) for a in alerts(live)} >= drained, 60,
+                 what="the live alerts")
+    finally:
+        proc.terminate()
+        proc.wait(60)
+    with live.clickhouse() as ch:
+        got = {(r[0], r[1]) for r in ch.query(
+            "SELECT alert_id, kind FROM abm.surge_alerts FINAL").result_rows}
+    assert got == drained
