@@ -56,6 +56,9 @@ def run_demo(s: Settings, days: int, seed: int) -> int:
         match = wh.query((QUERIES / "match_summary.sql").read_text())
         dead = wh.query("SELECT error, count() AS n FROM abm.dead_letters FINAL "
                         "GROUP BY error ORDER BY n DESC")
+        alerts = wh.query("SELECT formatDateTime(detected_at, '%F %R') AS detected, "
+                          "account_name AS account, kind, score, reason "
+                          "FROM abm.surge_alerts FINAL ORDER BY detected_at")
         machines = wh.query("SELECT non_human AS reason, count() AS events FROM abm.events FINAL "
                             "WHERE non_human != '' GROUP BY reason ORDER BY events DESC")
         wh.close()
@@ -64,6 +67,8 @@ def run_demo(s: Settings, days: int, seed: int) -> int:
             broker.stop()
     print("5/5 result\n\nMost engaged accounts")
     print(render.table(top.columns, top.rows))
+    print("\nSales alerts (surges against each account's own usual level)")
+    print(render.table(alerts.columns, alerts.rows) if alerts.rows else "(none)")
     print("\nAttribution by channel (people only)")
     print(render.table(match.columns, match.rows))
     print("\nNot counted: machine traffic (kept for audit)")

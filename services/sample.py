@@ -130,6 +130,15 @@ def build_sample(days: int = 3, seed: int = 7, now: datetime | None = None,
                 emit({"type": "ad_click", "ts": ts(day), "ip": str(office4[rng.randint(1, 1000)]),
                       "campaign_id": "li-abm-q4", "platform": "linkedin",
                       "url": "https://accountpulse.example/demo"})
+    # A buying group: six people from one account on pricing and demo pages within half an
+    # hour, two hours ago (the surge agent alerts on it).
+    hot = COMPANIES[1]
+    group_at = now - timedelta(hours=2)
+    for n in range(18):
+        emit({"type": "web_visit", "ts": (group_at + timedelta(minutes=n * 1.5)).isoformat(),
+              "ip": str(_office_v4(1)[100 + n % 6]),
+              "url": f"https://accountpulse.example{('/pricing', '/demo')[n % 2]}",
+              "user_agent": UAS[0], "anonymous_id": f"anon-{hot[0]}-buyer{n % 6}"})
     # Noise: home ISPs, free mail, a look-alike domain; none of it may attribute.
     for day in range(days):
         for _ in range(int(40 * scale)):
