@@ -102,3 +102,39 @@ def test_a_destination_needs_an_http_url_and_a_standard_one_a_secret():
         AlertDestination(name="d", url="file:///etc/passwd", secret=SecretStr(SECRET))
     with pytest.raises(ValueError, match="give it a secret"):
         AlertDestination(name="d", url="https://hooks.example/x")
+
+
+def _deliver(url: str, allow: str = "") -> tuple[object, list[float]]:
+    from services.alerts.delivery import Deliverer
+    from streams.settings import Settings
+
+    delays: list[float] = []
+
+    async def sleep(s: float) -> None:
+        delays.append(s)
+
+    settings = Settings(alert_allow_networks=allow, alert_max_attempts=4, alert_retry_seconds=0.5,
+                        alert_timeout_seconds=2)
+
+    async def run() -> object:
+        d = Deliverer(settings, sleep=sleep)
+        try:
+            return await d.deliver(sample_alert(NOW), dest(url=url))
+        finally:
+            await d.close()
+
+    return asyncio.run(run()), delays
+
+
+def test_delivery_to_a_name_for_loopback_is_refused_without_retrying():
+    outcome, delays = _deliver("http://localhost:9/hook")
+    assert outcome.status == "refused" and "localhost resolves to" in outcome.error
+    assert delays == []
+
+
+def test_an_unreachable_destination_is_retried_with_backoff_then_failed():
+    from services.local_kafka import free_port
+
+    outcome, delays = _deliver(f"http://127.0.0.1:{free_port()}/hook", allow="127.0.0.0/8")
+    assert outcome.status == "failed" and outcome.attempts == 4 and outcome.http_status == 0
+    assert delays == [0.5, 1.0, 2.0]
