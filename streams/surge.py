@@ -7,7 +7,7 @@ same windows as the traffic did live. Three measures, all against the account's 
   weeks before, so weekdays meet weekdays and a quiet weekend is neither a surge nor a
   drop;
 - spike: the last 60 minutes against the same 60 minutes of the weeks before;
-- cooling (customers): the last 7 days against the 28 before, once a day.
+- cooling (customers): the last 7 (or 14) days against the 28 before, once a day.
 
 Expectations are shrunk toward the account's tier prior (worth one week of evidence), so
 a tiny or brand-new account cannot look infinitely hot after two visits; volume and
@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 HOUR = 3600
 DAY = 86400
 WEEK_HOURS = 168
-LOOKBACK_DAYS = 35  # the longest look back: a 7-day window plus its 28-day baseline
+LOOKBACK_DAYS = 42  # the longest look back: cooling's 14 days plus its 28-day baseline
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,11 +218,12 @@ class AccountHistory:
         return (recent, expected, len(persons), new, sum(1 for t in touches if t.high_intent),
                 _variance(weeks))
 
-    def cooling(self, day_start: float, rules: SurgeRules) -> tuple[float, ...] | None:
-        """(recent, expected, people, noise unit) for the cooling window ending at ``day_start``;
+    def cooling(self, day_start: float, rules: SurgeRules,
+                days: int) -> tuple[float, ...] | None:
+        """(recent, expected, people, noise unit) for the ``days`` ending at ``day_start``;
         None while the account lacks the full baseline."""
         h = int(day_start // HOUR)
-        span = rules.cooling_days * 24
+        span = days * 24
         base_span = rules.baseline_weeks * WEEK_HOURS
         if self.first_hour is None or self.first_hour > h - span - base_span:
             return None
@@ -316,18 +317,29 @@ def evaluate(account_id: str, mode: str, history: AccountHistory, now: float,
 
 def evaluate_cooling(account_id: str, history: AccountHistory, day_start: float,
                      rules: SurgeRules, name: str = "") -> Surge | None:
-    """A customer's sustained drop, as of midnight ``day_start``; None without history."""
-    measured = history.cooling(day_start, rules)
-    if measured is None:
+    """A customer's sustained drop, as of midnight ``day_start``; None without history.
+
+    Read over the last week, and over the last two for accounts too quiet for one week to
+    tell a drop from chance (with the same 28-day baseline before either)."""
+    readings = []
+    for days in (rules.cooling_days, 2 * rules.cooling_days):
+        measured = history.cooling(day_start, rules, days)
+        if measured is None:
+            break
+        recent, expected, people, unit = measured
+        multiple = (recent + 1.0) / (expected + 1.0)
+        score = surge_score(multiple)
+        cooling = (score <= rules.cooling_score and expected >= rules.cooling_floor
+                   and -_z(recent, expected, unit, baseline_share=days / 28)
+                   >= rules.cooling_min_z)
+        readings.append(Surge(account_id, "cooling", "cooling" if cooling else "usual", score,
+                              round(multiple, 2), round(recent, 2), round(expected, 2),
+                              int(people), 0, 0, day_start - days * DAY, day_start))
+        if cooling:
+            break
+    if not readings:
         return None
-    recent, expected, people, unit = measured
-    multiple = (recent + 1.0) / (expected + 1.0)
-    score = surge_score(multiple)
-    cooling = (score <= rules.cooling_score and expected >= rules.cooling_floor
-               and -_z(recent, expected, unit, baseline_share=0.25) >= rules.cooling_min_z)
-    s = Surge(account_id, "cooling", "cooling" if cooling else "usual", score,
-              round(multiple, 2), round(recent, 2), round(expected, 2), int(people), 0, 0,
-              day_start - rules.cooling_days * DAY, day_start)
+    s = readings[-1] if readings[-1].status == "cooling" else readings[0]
     return replace(s, reason=reason(s, name or account_id))
 
 
