@@ -27,7 +27,11 @@ from dataclasses import dataclass, replace
 HOUR = 3600
 DAY = 86400
 WEEK_HOURS = 168
-LOOKBACK_DAYS = 42  # the longest look back: cooling's 14 days plus its 28-day baseline
+# Every measure reads only the LOOKBACK_DAYS before the moment it is read at (an account
+# first seen within them is "new"), so any reader holding at least that much history
+# (the surge agent primes a little more) reads exactly the same numbers.
+LOOKBACK_DAYS = 49  # cooling's 14 days, its 28-day baseline, and a week to know it existed
+NOISE_DAYS = 28  # the noise unit comes from the days before, up to the moment of reading
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,8 +93,8 @@ class AccountHistory:
     measure is cached per hour, so evaluating at every touch costs O(1) within an hour.
     """
 
-    __slots__ = ("hours", "intent", "days", "people", "window", "first_hour", "_cache",
-                 "total", "total_sq", "window", "_weeks")
+    __slots__ = ("hours", "intent", "days", "days_sq", "people", "window", "_cache",
+                 "_weeks")
 
     def __init__(self) -> None:
         self.hours: dict[int, float] = {}
@@ -98,23 +102,18 @@ class AccountHistory:
         self.days: dict[int, float] = {}  # day number -> score (tier priors)
         self.people: dict[str, list[float]] = {}  # person -> [first seen, last seen]
         self.window: deque[Touch] = deque()  # the touches of the daily window, in order
-        self.first_hour: int | None = None
         self._cache: list[float] | None = None  # [hour, window, recent before hour, intent,
         #                                          people, new people]
-        self._weeks: tuple[int, int, list[float], float] | None = None  # hour, span, totals,
-        #                                                                 their variance
-        self.total = 0.0  # sum of scores and of squared scores: the account's noise unit
-        self.total_sq = 0.0
+        # hour, span, baseline totals, their variance, first active hour
+        self._weeks: tuple[int, int, list[float], float, int | None] | None = None
+        self.days_sq: dict[int, float] = {}  # day number -> sum of squared scores (noise)
 
     def add_hours(self, hour: int, score: float, score_sq: float, high_intent: int) -> None:
         """Aggregated history (as read back from the warehouse)."""
-        self.total += score
-        self.total_sq += score_sq
+        self.days_sq[hour // 24] = self.days_sq.get(hour // 24, 0.0) + score_sq
         self.hours[hour] = self.hours.get(hour, 0.0) + score
         self.intent[hour] = self.intent.get(hour, 0) + high_intent
         self.days[hour // 24] = self.days.get(hour // 24, 0.0) + score
-        if score > 0 and (self.first_hour is None or hour < self.first_hour):
-            self.first_hour = hour
         self._cache = self._weeks = None
 
     def add_person(self, person: str, first: float, last: float) -> None:
@@ -128,7 +127,7 @@ class AccountHistory:
     def add(self, t: Touch) -> None:
         h = int(t.ts // HOUR)
         cache = self._cache
-        if cache is not None and h < cache[0]:
+        if (cache is not None and h < cache[0]) or (self._weeks and h < self._weeks[0]):
             self._cache = cache = None  # a late touch changes cached hours
             self._weeks = None
         seen = self.people.get(t.person)
@@ -142,20 +141,28 @@ class AccountHistory:
             self.people[t.person] = [t.ts, t.ts]
         else:
             seen[0], seen[1] = min(seen[0], t.ts), max(seen[1], t.ts)
-        self.total += t.score
-        self.total_sq += t.score * t.score
+        self.days_sq[h // 24] = self.days_sq.get(h // 24, 0.0) + t.score * t.score
         self.hours[h] = self.hours.get(h, 0.0) + t.score
         self.days[h // 24] = self.days.get(h // 24, 0.0) + t.score
         if t.high_intent:
             self.intent[h] = self.intent.get(h, 0) + 1
-        if t.score > 0 and (self.first_hour is None or h < self.first_hour):
-            self.first_hour = h
         self.window.append(t)
 
-    def unit(self) -> float:
-        """E[w^2]/E[w] of the account's touch scores: a sum of Poisson-many touches with
-        expectation m has variance m times this."""
-        return self.total_sq / self.total if self.total > 0 else 1.0
+    def unit(self, now: float) -> float:
+        """E[w^2]/E[w] of the account's touch scores over the days to ``now``: a sum of
+        Poisson-many touches with expectation m has variance m times this."""
+        day = int(now // DAY)
+        total = sum(self.days.get(d, 0.0) for d in range(day - NOISE_DAYS, day + 1))
+        squares = sum(self.days_sq.get(d, 0.0) for d in range(day - NOISE_DAYS, day + 1))
+        return squares / total if total > 0 else 1.0
+
+    def first_active(self, h: int) -> int:
+        """The first active hour within the look-back before hour ``h`` (``h`` if none)."""
+        cached = self._weeks
+        if cached is not None and cached[0] == h and cached[4] is not None:
+            return cached[4]
+        lo = h - LOOKBACK_DAYS * 24
+        return min((hr for hr, s in self.hours.items() if lo <= hr <= h and s > 0), default=h)
 
     def touches_since(self, start: float, now: float) -> list[Touch]:
         """The touches in (start, now], newest first (the window is kept in arrival order,
@@ -180,8 +187,9 @@ class AccountHistory:
             cache = self._build_cache(h, span)
         cached = self._weeks
         if cached is None or cached[0] != h or cached[1] != span:
-            totals = _baseline(self, h, span, rules.baseline_weeks)
-            cached = self._weeks = (h, span, totals, _variance(totals))
+            first = self.first_active(h)
+            totals = _baseline(self, h, span, rules.baseline_weeks, first)
+            cached = self._weeks = (h, span, totals, _variance(totals), first)
         weeks, spread = cached[2], cached[3]
         k = rules.prior_weight_weeks
         prior = prior_week * span / WEEK_HOURS
@@ -208,7 +216,7 @@ class AccountHistory:
         new = sum(1 for p in persons if self.people[p][0] > now - HOUR)
         h = int(now // HOUR)
         frac = (now % HOUR) / HOUR  # the window covers this much of hour h, the rest of h-1
-        first = self.first_hour if self.first_hour is not None else h
+        first = self.first_active(h)
         weeks = [self.hours.get(e, 0.0) * frac + self.hours.get(e - 1, 0.0) * (1 - frac)
                  for e in (h - WEEK_HOURS * w for w in range(1, rules.baseline_weeks + 1))
                  if e - 1 >= first]
@@ -225,7 +233,7 @@ class AccountHistory:
         h = int(day_start // HOUR)
         span = days * 24
         base_span = rules.baseline_weeks * WEEK_HOURS
-        if self.first_hour is None or self.first_hour > h - span - base_span:
+        if self.first_active(h) > h - span - base_span:
             return None
         recent = base = 0.0
         for hr, s in self.hours.items():
@@ -235,7 +243,7 @@ class AccountHistory:
             elif span < d <= span + base_span:
                 base += s
         people = sum(1 for _, last in self.people.values() if last >= day_start - span * HOUR)
-        return recent, base * span / base_span, people, self.unit()
+        return recent, base * span / base_span, people, self.unit(day_start)
 
     def week_score(self, day: int, days: int = 28) -> float:
         """Average weekly score over the ``days`` before ``day`` (for tier priors)."""
@@ -249,14 +257,15 @@ class AccountHistory:
             self.intent.pop(hr, None)
         for d in [d for d in self.days if d < h // 24]:
             del self.days[d]
+            self.days_sq.pop(d, None)
         self._cache = self._weeks = None
 
 
-def _baseline(history: AccountHistory, h: int, span: int, weeks: int) -> list[float]:
+def _baseline(history: AccountHistory, h: int, span: int, weeks: int,
+              first: int) -> list[float]:
     """Totals of the same ``span`` hours in each of the weeks before; a week counts only
     if the account was already active when its window began (a new account has no usual
     level yet)."""
-    first = history.first_hour if history.first_hour is not None else h
     get = history.hours.get
     return [sum(get(x, 0.0) for x in range(h - WEEK_HOURS * w - span + 1, h - WEEK_HOURS * w + 1))
             for w in range(1, weeks + 1) if h - WEEK_HOURS * w - span + 1 >= first]
@@ -303,7 +312,7 @@ def evaluate(account_id: str, mode: str, history: AccountHistory, now: float,
     multiple = (recent + 1.0) / (expected + 1.0)  # +1: no division by an empty baseline
     score = surge_score(multiple)
     status = "usual"
-    unit = history.unit()
+    unit = history.unit(now)
     if expected > 0 and score >= enter and _z(recent, expected, unit, spread) >= rules.min_z:
         rest = _without_top_person(history, now - span, now)
         big_enough = (recent >= floor and people >= rules.breadth_floor
