@@ -126,7 +126,7 @@ class Settings(BaseSettings):
         24, ge=1, le=168, description="Daily trend: the recent window, compared with the same "
         "hours of the 4 weeks before.")
     surge_min_z: float = Field(
-        3.25, gt=0, description="A surge must stand this many standard deviations above the "
+        3.0, gt=0, description="A surge must stand this many standard deviations above the "
         "account's usual level (its own noise).")
     surge_breadth_floor: int = Field(
         2, ge=1, description="Least distinct people behind a surge; it must also survive "

@@ -21,6 +21,7 @@ alerting on an ordinary good day.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, insort
 from collections import deque
 from dataclasses import dataclass, replace
 
@@ -48,7 +49,7 @@ class Touch:
 class SurgeRules:
     daily_window_hours: int = 24  # the recent window of the daily trend (at most 168)
     baseline_weeks: int = 4
-    min_z: float = 3.25  # least distance from the expectation, in standard deviations
+    min_z: float = 3.0  # least distance from the expectation, in standard deviations
     breadth_floor: int = 2  # least distinct people behind a surge or a spike
     prior_weight_weeks: float = 1.0  # the tier prior counts as this many weeks of evidence
     daily_volume_floor: float = 15.0  # least score in the 7 days to call it a surge
@@ -61,7 +62,7 @@ class SurgeRules:
     cooling_days: int = 7
     cooling_score: float = 21.0  # about 0.4x
     cooling_floor: float = 20.0  # least usual level for a drop to mean anything
-    cooling_min_z: float = 2.75  # read once a day, not at every touch: fewer chances to err
+    cooling_min_z: float = 3.0  # its own knob: read once a day, not at every touch
 
 
 @dataclass(frozen=True)
@@ -93,11 +94,12 @@ class AccountHistory:
     measure is cached per hour, so evaluating at every touch costs O(1) within an hour.
     """
 
-    __slots__ = ("hours", "intent", "days", "days_sq", "people", "window", "_cache",
-                 "_weeks")
+    __slots__ = ("hours", "active", "intent", "days", "days_sq", "people", "window", "_cache",
+                 "_weeks", "_noise")
 
     def __init__(self) -> None:
         self.hours: dict[int, float] = {}
+        self.active: list[int] = []  # the hours with engagement, ascending
         self.intent: dict[int, int] = {}
         self.days: dict[int, float] = {}  # day number -> score (tier priors)
         self.people: dict[str, list[float]] = {}  # person -> [first seen, last seen]
@@ -105,16 +107,19 @@ class AccountHistory:
         self._cache: list[float] | None = None  # [hour, window, recent before hour, intent,
         #                                          people, new people]
         # hour, span, baseline totals, their variance, first active hour
-        self._weeks: tuple[int, int, list[float], float, int | None] | None = None
+        self._weeks: tuple[int, int, list[float], float, int] | None = None
         self.days_sq: dict[int, float] = {}  # day number -> sum of squared scores (noise)
+        self._noise: tuple[int, float, float] | None = None  # day, sums of the days before
 
     def add_hours(self, hour: int, score: float, score_sq: float, high_intent: int) -> None:
         """Aggregated history (as read back from the warehouse)."""
         self.days_sq[hour // 24] = self.days_sq.get(hour // 24, 0.0) + score_sq
+        if hour not in self.hours and score > 0:
+            insort(self.active, hour)
         self.hours[hour] = self.hours.get(hour, 0.0) + score
         self.intent[hour] = self.intent.get(hour, 0) + high_intent
         self.days[hour // 24] = self.days.get(hour // 24, 0.0) + score
-        self._cache = self._weeks = None
+        self._cache = self._weeks = self._noise = None
 
     def add_person(self, person: str, first: float, last: float) -> None:
         seen = self.people.get(person)
@@ -130,6 +135,8 @@ class AccountHistory:
         if (cache is not None and h < cache[0]) or (self._weeks and h < self._weeks[0]):
             self._cache = cache = None  # a late touch changes cached hours
             self._weeks = None
+        if self._noise is not None and h // 24 < self._noise[0]:
+            self._noise = None
         seen = self.people.get(t.person)
         if cache is not None and h == cache[0]:
             window_start = (h - cache[1] + 1) * HOUR
@@ -142,6 +149,11 @@ class AccountHistory:
         else:
             seen[0], seen[1] = min(seen[0], t.ts), max(seen[1], t.ts)
         self.days_sq[h // 24] = self.days_sq.get(h // 24, 0.0) + t.score * t.score
+        if h not in self.hours and t.score > 0:
+            if not self.active or h > self.active[-1]:
+                self.active.append(h)
+            else:
+                insort(self.active, h)
         self.hours[h] = self.hours.get(h, 0.0) + t.score
         self.days[h // 24] = self.days.get(h // 24, 0.0) + t.score
         if t.high_intent:
@@ -152,17 +164,22 @@ class AccountHistory:
         """E[w^2]/E[w] of the account's touch scores over the days to ``now``: a sum of
         Poisson-many touches with expectation m has variance m times this."""
         day = int(now // DAY)
-        total = sum(self.days.get(d, 0.0) for d in range(day - NOISE_DAYS, day + 1))
-        squares = sum(self.days_sq.get(d, 0.0) for d in range(day - NOISE_DAYS, day + 1))
+        noise = self._noise
+        if noise is None or noise[0] != day:
+            noise = self._noise = (
+                day, sum(self.days.get(d, 0.0) for d in range(day - NOISE_DAYS, day)),
+                sum(self.days_sq.get(d, 0.0) for d in range(day - NOISE_DAYS, day)))
+        total = noise[1] + self.days.get(day, 0.0)
+        squares = noise[2] + self.days_sq.get(day, 0.0)
         return squares / total if total > 0 else 1.0
 
     def first_active(self, h: int) -> int:
         """The first active hour within the look-back before hour ``h`` (``h`` if none)."""
         cached = self._weeks
-        if cached is not None and cached[0] == h and cached[4] is not None:
+        if cached is not None and cached[0] == h:
             return cached[4]
-        lo = h - LOOKBACK_DAYS * 24
-        return min((hr for hr, s in self.hours.items() if lo <= hr <= h and s > 0), default=h)
+        i = bisect_left(self.active, h - LOOKBACK_DAYS * 24)
+        return self.active[i] if i < len(self.active) and self.active[i] <= h else h
 
     def touches_since(self, start: float, now: float) -> list[Touch]:
         """The touches in (start, now], newest first (the window is kept in arrival order,
@@ -255,10 +272,11 @@ class AccountHistory:
         for hr in [hr for hr in self.hours if hr < h]:
             del self.hours[hr]
             self.intent.pop(hr, None)
+        del self.active[:bisect_left(self.active, h)]
         for d in [d for d in self.days if d < h // 24]:
             del self.days[d]
             self.days_sq.pop(d, None)
-        self._cache = self._weeks = None
+        self._cache = self._weeks = self._noise = None
 
 
 def _baseline(history: AccountHistory, h: int, span: int, weeks: int,

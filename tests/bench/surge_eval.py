@@ -44,6 +44,14 @@ def main() -> None:
                                             else f"{delay / 86400:.1f} d")
         print(f"{q.mode:8} {q.alerts:6} {q.precision:9.3f} {q.labelled:8} {q.recall:7.3f} "
               f"{shown:>13}")
+    by_shape: dict[str, list[float]] = {}
+    for lb in sim.labels:
+        hits = [at for a, m, kind, at in rows if a == lb.account_id and m == lb.mode
+                and kind != "escalation" and at >= lb.start]
+        if hits:
+            by_shape.setdefault(lb.shape, []).append((min(hits) - lb.start) / 3600)
+    print("median delay by shape:", ", ".join(
+        f"{shape} {sorted(d)[len(d) // 2]:.1f} h" for shape, d in sorted(by_shape.items())))
     labelled = {lb.account_id for lb in sim.labels}
     false = Counter(sim.decoys.get(a, "plain/customer") for a, *_ in rows if a not in labelled)
     print("alerts on accounts with nothing labelled, by decoy:", dict(false) or "none")
