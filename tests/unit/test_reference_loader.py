@@ -69,3 +69,15 @@ def test_ip_ranges_csv_checks_kind_and_owner(tmp_path):
         "line 5: a company range needs an account_id",
         "line 6: kind: Input should be 'company', 'isp', 'hosting', 'vpn' or 'mobile'",
     ]
+
+
+def test_customer_and_owner_columns_are_optional_and_validated():
+    from pydantic import ValidationError
+
+    base = {"account_id": "a", "name": "A"}
+    assert Account.model_validate(base).customer is False
+    acc = Account.model_validate({**base, "customer": "Yes", "owner_email": "Rep@Vendor.com"})
+    assert acc.customer is True and acc.owner_email == "rep@vendor.com"
+    assert Account.model_validate({**base, "customer": "", "owner_email": " "}).owner_email is None
+    with pytest.raises(ValidationError, match="is not yes/no"):
+        Account.model_validate({**base, "customer": "maybe"})
