@@ -19,8 +19,17 @@ from dataclasses import dataclass, field
 from streams.pipeline import EVENT_COLUMNS
 from streams.surge import DAY
 
-_ID, _TS, _ACCOUNT, _NON_HUMAN = (EVENT_COLUMNS.index(c) for c in
-                                  ("event_id", "ts", "account_id", "non_human"))
+_ID, _TS, _ACCOUNT, _NON_HUMAN, _INGESTED = (
+    EVENT_COLUMNS.index(c) for c in ("event_id", "ts", "account_id", "non_human", "ingested_at"))
+# A clock this far ahead of ours is wrong, not early: such an event is stored (and
+# flagged by its ts) but never moves the watermark or raises an alert. The surge queries
+# apply the same rule (`ts <= ingested_at + INTERVAL 300 SECOND`).
+FUTURE_TOLERANCE_S = 300
+
+
+def from_the_future(row: tuple[object, ...]) -> bool:
+    ts, ingested = row[_TS], row[_INGESTED]
+    return (ts - ingested).total_seconds() > FUTURE_TOLERANCE_S  # type: ignore[operator]
 
 
 def touches_by_account(rows: Iterable[tuple[object, ...]]) -> dict[str, list[list[object]]]:
@@ -28,7 +37,7 @@ def touches_by_account(rows: Iterable[tuple[object, ...]]) -> dict[str, list[lis
     out: dict[str, list[list[object]]] = defaultdict(list)
     for row in rows:
         account = row[_ACCOUNT]
-        if account and not row[_NON_HUMAN]:
+        if account and not row[_NON_HUMAN] and not from_the_future(row):
             out[str(account)].append([round(row[_TS].timestamp() * 1000), row[_ID]])  # type: ignore[attr-defined]
     return out
 

@@ -23,7 +23,13 @@ import faust
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from faust.types import EventT
 
-from streams.activity import Watermarks, activity_message, touches_by_account, watermark_message
+from streams.activity import (
+    Watermarks,
+    activity_message,
+    from_the_future,
+    touches_by_account,
+    watermark_message,
+)
 from streams.pipeline import (
     EVENT_COLUMNS,
     BatchResult,
@@ -126,6 +132,8 @@ def register_pipeline(
             await land(result)
             wall = time.monotonic()
             for row in result.events:  # event time, now landed
+                if from_the_future(row):
+                    continue
                 ts: datetime = row[_TS]  # type: ignore[assignment]
                 watermarks.observe(str(row[_TOPIC]), int(row[_TOPIC + 1]),  # type: ignore[call-overload]
                                    ts.timestamp(), wall)

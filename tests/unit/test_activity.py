@@ -42,3 +42,22 @@ def test_surge_side_takes_the_least_of_the_pipeline_workers():
     assert s.low(wall=1) == 300.0
     s.observe("worker-a", 900.0, wall=15)
     assert s.low(wall=16) == 900.0  # worker-b gone quiet
+
+
+def test_events_from_a_clock_far_ahead_neither_alert_nor_move_the_watermark():
+    from datetime import UTC, datetime, timedelta
+
+    from streams.activity import from_the_future, touches_by_account
+    from streams.pipeline import EVENT_COLUMNS
+
+    now = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+
+    def row(event_id: str, ts: datetime) -> tuple[object, ...]:
+        values: dict[str, object] = {c: "" for c in EVENT_COLUMNS}
+        values.update(event_id=event_id, ts=ts, account_id="acme", ingested_at=now)
+        return tuple(values[c] for c in EVENT_COLUMNS)
+
+    skewed = row("a", now + timedelta(minutes=4))  # a clock a little fast: accepted
+    tomorrow = row("b", now + timedelta(days=1))
+    assert not from_the_future(skewed) and from_the_future(tomorrow)
+    assert [e for _, e in touches_by_account([skewed, tomorrow])["acme"]] == ["a"]
