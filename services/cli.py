@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -199,14 +200,9 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from services.runner import run_pipeline
+    from services.runner import run_pipeline, summary_line
 
-    result = run_pipeline(_settings(), drain=args.drain)
-    st = result.stats
-    print(f"processed {st.consumed} record(s) in {result.seconds:.1f}s: {st.landed} landed, "
-          f"{st.duplicates} duplicate(s) skipped, {st.dead_lettered} dead-lettered"
-          + (f", {st.filtered} of forgotten people dropped" if st.filtered else "")
-          + f"; {result.surge.alerts} alert(s) raised")
+    print(summary_line(run_pipeline(_settings(), drain=args.drain)))
     return 0
 
 
@@ -388,12 +384,19 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logs.configure(_settings().log_level)
     try:
-        return int(args.fn(args))
+        code = int(args.fn(args))
     except KeyboardInterrupt:
-        return 130
+        code = 130
     except Exception as err:
         print(f"pulse {args.command}: {_first_line(err)}", file=sys.stderr)
-        return 1
+        code = 1
+    if args.command == "run":
+        # faust's consumer thread (non-daemon) can outlive a stopped worker and keep the
+        # interpreter waiting forever; by now everything is landed and the warehouse closed.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
 
 
 if __name__ == "__main__":

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from services.render import jsonable
-from services.warehouse import DirectWarehouse, QueryResult, Warehouse
+from services.shared_warehouse import serve
+from services.warehouse import ENGINE_LOCK, DirectWarehouse, QueryResult, Warehouse
 from streams.settings import Settings
 
 log = logging.getLogger("pulse.owner")
@@ -87,6 +88,8 @@ class OwnerServer:
                     if self.path == "/command":
                         owner.warehouse.command(body["sql"], body.get("parameters"))
                         return self._reply(200, {})
+                    if self.path == "/client":  # a second worker's warehouse calls
+                        return self._reply(200, serve(owner.warehouse.writer, ENGINE_LOCK, body))
                     if self.path == "/insert":
                         n = owner.warehouse.insert(body["table"], body["columns"], body["rows"])
                         return self._reply(200, {"inserted": n})

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -15,8 +18,9 @@ from kafka import KafkaConsumer, TopicPartition
 from services.alerts.delivery import register_delivery
 from services.owner import OwnerServer
 from services.reference_topics import read_all, seed_from_warehouse
+from services.shared_warehouse import SharedClient
 from services.topics_admin import ensure_topics
-from services.warehouse import ENGINE_LOCK, DirectWarehouse, migrate
+from services.warehouse import ENGINE_LOCK, DirectWarehouse, WarehouseBusy, migrate
 from streams.agents import PipelineStats, register_pipeline
 from streams.app import create_app
 from streams.attribution.domains import disposable_domains, shipped_free_mail_domains
@@ -70,29 +74,91 @@ def caught_up(positions: dict[tuple[str, int], int], ends: dict[tuple[str, int],
     return all(positions.get(tp, 0) >= end for tp, end in ends.items())
 
 
+STOP_GRACE_S = 20.0
+
+
+def summary_line(result: RunResult) -> str:
+    st = result.stats
+    return (f"processed {st.consumed} record(s) in {result.seconds:.1f}s: {st.landed} landed, "
+            f"{st.duplicates} duplicate(s) skipped, {st.dead_lettered} dead-lettered"
+            + (f", {st.filtered} of forgotten people dropped" if st.filtered else "")
+            + f"; {result.surge.alerts} alert(s) raised")
+
+
+def _exit_if_stuck(owner: OwnerServer | None, grace_s: float = STOP_GRACE_S,
+                   last_words: Callable[[], str] | None = None) -> None:
+    """Faust can hang stopping an agent parked in ``take(within=...)`` (faust-streaming
+    issue #162). Everything acked has landed, so if the stop has not finished after the
+    grace period the process leaves; at worst a restart replays a batch, idempotently."""
+    def watchdog() -> None:
+        time.sleep(grace_s)
+        log.warning("faust did not stop in time; exiting", extra={"grace_s": grace_s})
+        if owner is not None:
+            owner.stop()
+        if last_words is not None:
+            print(last_words(), flush=True)
+        logging.shutdown()
+        os._exit(0)
+
+    threading.Thread(target=watchdog, daemon=True, name="pulse-stop-watchdog").start()
+
+
+class PulseWorker(faust.Worker):
+    held: dict[str, Any]  # "owner": the OwnerServer while this process holds chDB
+
+    def _on_sigterm(self) -> None:
+        _exit_if_stuck(self.held.get("owner"))
+        super()._on_sigterm()
+
+    def _on_sigint(self) -> None:
+        _exit_if_stuck(self.held.get("owner"))
+        super()._on_sigint()
+
+
 def run_pipeline(settings: Settings, drain: bool = False) -> RunResult:
     """Run until stopped (SIGTERM/SIGINT), or with ``drain`` until the backlog has landed."""
     started = time.monotonic()
     ensure_topics(settings)
-    warehouse = DirectWarehouse(settings)
-    migrate(warehouse.writer)
-    sink = ClickHouseSink(warehouse.writer, ENGINE_LOCK,
-                          timedelta(days=settings.stitch_lookback_days))
+    held: dict[str, Any] = {"owner": None, "warehouse": None}
+
+    def hold(client: Any) -> None:
+        """This process holds the embedded engine from now on: serve it."""
+        held["warehouse"] = DirectWarehouse(settings, writer=client)
+        migrate(client)
+        held["owner"] = OwnerServer(held["warehouse"], settings)
+        held["owner"].start()
+
+    client: Any
+    try:
+        held["warehouse"] = DirectWarehouse(settings)
+        client = held["warehouse"].writer
+        migrate(client)
+    except WarehouseBusy:
+        if not settings.embedded:
+            raise
+        # Another worker holds chDB: this one joins the group and lands through it.
+        log.info("the embedded warehouse is held by another worker; sharing it")
+        client = SharedClient(settings, on_takeover=hold)
+    sink = ClickHouseSink(client, ENGINE_LOCK, timedelta(days=settings.stitch_lookback_days))
     reference = ReferenceData(free_mail(settings), non_human_filter(settings),
                               settings.name_cutoff, settings.name_margin)
-    seed_from_warehouse(settings, warehouse)
+    if held["warehouse"] is not None:
+        seed_from_warehouse(settings, held["warehouse"])
     records, positions = read_all(settings)
     reference.apply(records)
     reference.rebuild()
-    reference.refresh_links(sink.query, settings.stitch_lookback_days)
-    reference.learn_ip_blocks(sink.query, settings.learning_rules())
-    owner = OwnerServer(warehouse, settings) if settings.embedded else None
+    try:
+        reference.refresh_links(sink.query, settings.stitch_lookback_days)
+        reference.learn_ip_blocks(sink.query, settings.learning_rules())
+    except ConnectionError as err:  # a holder still starting: the timers do it shortly
+        log.warning("reading links and learned blocks failed", extra={"error": str(err)})
     app = create_app(settings)
     stats = register_pipeline(app, settings, sink, reference, positions)
     surge = register_surge(app, settings, sink, reference)
     deliverer = register_delivery(app, settings, sink)
-    worker = faust.Worker(app, loglevel=settings.log_level.lower(), quiet=True,
-                          redirect_stdouts=False, override_logging=False)
+    worker = PulseWorker(app, loglevel=settings.log_level.lower(), quiet=True,
+                         redirect_stdouts=False, override_logging=False)
+    worker.held = held
     worker.spinner = None  # its terminal escapes would garble CLI output
     phase: dict[str, Any] = {"name": "inputs"}
     if drain:
@@ -108,6 +174,11 @@ def run_pipeline(settings: Settings, drain: bool = False) -> RunResult:
                     stats.watermarks.final = True
                     phase.update(name="activity", since=time.monotonic(), ends=None)
             elif phase["name"] == "activity":
+                if time.monotonic() - phase.get("logged", 0) > 5:
+                    phase["logged"] = time.monotonic()
+                    log.info("draining activity", extra={
+                        "waiting": surge.waiting, "ends": str(phase["ends"]),
+                        "positions": str(surge.positions)})
                 if phase["ends"] is None:
                     if time.monotonic() - phase["since"] > 3 * settings.watermark_interval_seconds:
                         phase["ends"] = await loop.run_in_executor(
@@ -118,20 +189,24 @@ def run_pipeline(settings: Settings, drain: bool = False) -> RunResult:
             elif deliverer.in_flight == 0 and caught_up(deliverer.positions, phase["ends"]):
                 log.info("backlog drained", extra={"alerts": surge.alerts})
                 phase["name"] = "done"
+                _exit_if_stuck(held["owner"], last_words=lambda: summary_line(RunResult(
+                    stats, time.monotonic() - started, surge)))
                 asyncio.ensure_future(worker.stop())
 
     log.info("pipeline starting", extra={"settings": settings.masked()})
-    if owner is not None:
-        owner.start()
+    if held["warehouse"] is not None and settings.embedded:
+        held["owner"] = OwnerServer(held["warehouse"], settings)
+        held["owner"].start()
     exit_code: object = 0
     try:
         worker.execute_from_commandline()
     except SystemExit as exit_:
         exit_code = exit_.code
     finally:
-        if owner is not None:
-            owner.stop()
-        warehouse.close()
+        if held["owner"] is not None:
+            held["owner"].stop()
+        if held["warehouse"] is not None:
+            held["warehouse"].close()
     if exit_code not in (0, None) and drain and phase["name"] == "done":
         # Everything had landed and been delivered; what failed was faust's stop.
         log.warning("the worker stopped uncleanly after draining", extra={"code": exit_code})
