@@ -23,8 +23,9 @@ EVENT_COLUMNS = (
     "match_evidence", "non_human", "person_key", "visitor_key", "email_domain",
     "email_local_key", "ip", "ip_block", "url", "referrer", "campaign_id", "ad_id",
     "platform", "company_name", "user_agent", "score", "url_class", "persona",
-    "rules_version", "late", "_topic", "_partition", "_offset", "ingested_at",
+    "rules_version", "late", "future", "_topic", "_partition", "_offset", "ingested_at",
 )  # fmt: skip
+FUTURE_TOLERANCE_S = 300  # an event stamped further ahead of its landing is flagged `future`
 DEAD_LETTER_COLUMNS = ("topic", "partition", "offset", "payload", "error", "received_at")
 
 
@@ -126,6 +127,7 @@ def _event_row(
         persona,
         rules.version,
         int((now - event.ts).total_seconds() > late_grace_s),
+        int((event.ts - now).total_seconds() > FUTURE_TOLERANCE_S),
         rec.topic,
         rec.partition,
         rec.offset,

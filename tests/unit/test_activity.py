@@ -44,20 +44,41 @@ def test_surge_side_takes_the_least_of_the_pipeline_workers():
     assert s.low(wall=16) == 900.0  # worker-b gone quiet
 
 
-def test_events_from_a_clock_far_ahead_neither_alert_nor_move_the_watermark():
+def test_events_from_a_clock_far_ahead_are_flagged_and_never_alert():
+    import json
     from datetime import UTC, datetime, timedelta
 
     from streams.activity import from_the_future, touches_by_account
-    from streams.pipeline import EVENT_COLUMNS
+    from streams.pipeline import EVENT_COLUMNS, RawRecord, process_batch
+    from tests.unit.test_pipeline import attributor
 
     now = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+    records = [RawRecord("web_visits", 0, i, json.dumps({
+        "event_id": event_id, "type": "web_visit", "ts": ts.isoformat(), "ip": "198.18.0.1",
+        "url": "https://x/", "user_agent": "Mozilla/5.0"}).encode()) for i, (event_id, ts) in
+        enumerate([("fast", now + timedelta(minutes=4)), ("slow", now - timedelta(minutes=4)),
+                   ("tomorrow", now + timedelta(days=1))])]
+    rows = process_batch(records, attributor(), b"k", now=now).events
+    flags = {r[0]: r[EVENT_COLUMNS.index("future")] for r in rows}
+    assert flags == {"fast": 0, "slow": 0, "tomorrow": 1}  # ±5 minutes accepted
+    assert [from_the_future(r) for r in rows] == [False, False, True]
+    assert sorted(e for _, e in touches_by_account(rows)["acme"]) == ["fast", "slow"]
 
-    def row(event_id: str, ts: datetime) -> tuple[object, ...]:
-        values: dict[str, object] = {c: "" for c in EVENT_COLUMNS}
-        values.update(event_id=event_id, ts=ts, account_id="acme", ingested_at=now)
-        return tuple(values[c] for c in EVENT_COLUMNS)
 
-    skewed = row("a", now + timedelta(minutes=4))  # a clock a little fast: accepted
-    tomorrow = row("b", now + timedelta(days=1))
-    assert not from_the_future(skewed) and from_the_future(tomorrow)
-    assert [e for _, e in touches_by_account([skewed, tomorrow])["acme"]] == ["a"]
+def test_activity_is_batched_per_partition_and_owned_as_if_keyed_by_account():
+    import json
+
+    from kafka.partitioner.default import murmur2
+
+    from streams.activity import activity_batches, expand
+
+    touches = {f"acc{i}": [[1000 * i, f"e{i}"]] for i in range(50)}
+    batches = activity_batches(touches, 4)
+    assert len(batches) <= 4
+    seen = {}
+    for partition, value in batches.items():
+        for body in expand(json.loads(value)):
+            assert (murmur2(body["account_id"].encode()) & 0x7FFFFFFF) % 4 == partition
+            seen[body["account_id"]] = body["touches"]
+    assert seen == touches
+    assert expand({"account_id": "a", "tick": 5}) == [{"account_id": "a", "tick": 5}]

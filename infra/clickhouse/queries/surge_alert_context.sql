@@ -4,5 +4,5 @@ SELECT
     topKIf(3)(campaign_id, campaign_id != '') AS campaigns
 FROM abm.events FINAL
 WHERE account_id = {account_id:String} AND non_human = ''
-  AND ts <= ingested_at + INTERVAL 300 SECOND
+  AND future = 0
   AND ts > {start:DateTime64(3, 'UTC')} AND ts <= {end:DateTime64(3, 'UTC')}

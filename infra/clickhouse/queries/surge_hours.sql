@@ -7,6 +7,6 @@ SELECT
     countIf(url_class IN ('pricing', 'demo')) AS high_intent
 FROM abm.events FINAL
 WHERE account_id IN {accounts:Array(String)} AND non_human = ''
-  AND ts <= ingested_at + INTERVAL 300 SECOND
+  AND future = 0
   AND ts >= {start:DateTime64(3, 'UTC')} AND ts < {end:DateTime64(3, 'UTC')}
 GROUP BY account_id, hour

@@ -6,6 +6,6 @@ SELECT
     toUnixTimestamp64Milli(max(ts)) / 1000 AS last_seen
 FROM abm.events FINAL
 WHERE account_id IN {accounts:Array(String)} AND non_human = ''
-  AND ts <= ingested_at + INTERVAL 300 SECOND
+  AND future = 0
   AND ts >= {start:DateTime64(3, 'UTC')} AND ts < {end:DateTime64(3, 'UTC')}
 GROUP BY account_id, person_key

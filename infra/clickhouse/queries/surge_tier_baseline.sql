@@ -2,6 +2,6 @@
 SELECT account_id, sum(score) AS total
 FROM abm.events FINAL
 WHERE account_id != '' AND non_human = ''
-  AND ts <= ingested_at + INTERVAL 300 SECOND
+  AND future = 0
   AND ts >= {start:DateTime64(3, 'UTC')} AND ts < {end:DateTime64(3, 'UTC')}
 GROUP BY account_id

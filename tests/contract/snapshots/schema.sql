@@ -278,6 +278,7 @@ CREATE TABLE abm.events
     `persona` LowCardinality(String) DEFAULT '',
     `rules_version` LowCardinality(String) DEFAULT '',
     `late` UInt8 DEFAULT 0,
+    `future` UInt8 DEFAULT 0 COMMENT 'event time more than 5 minutes after it landed (sender clock ahead)',
     `_topic` LowCardinality(String),
     `_partition` UInt32,
     `_offset` UInt64,
