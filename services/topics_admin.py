@@ -38,6 +38,8 @@ def ensure_topics(settings: Settings) -> list[str]:
             if name in existing:
                 continue
             configs = {"cleanup.policy": "compact"} if spec.compacted else {}
+            if spec.max_message_bytes:
+                configs["max.message.bytes"] = str(spec.max_message_bytes)
             wanted.append(NewTopic(name, spec.partitions or settings.input_partitions,
                                    settings.topic_replication,
                                    topic_configs=configs))

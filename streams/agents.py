@@ -23,8 +23,10 @@ import faust
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from faust.types import EventT
 
+from streams import failpoints
 from streams.activity import (
     Watermarks,
+    activity_batches,
     activity_message,
     from_the_future,
     touches_by_account,
@@ -40,12 +42,13 @@ from streams.pipeline import (
 from streams.reference import ReferenceData
 from streams.scoring import default_rules, load_rules
 from streams.settings import Settings
-from streams.sinks.clickhouse import ClickHouseSink
+from streams.sinks.clickhouse import ClickHouseSink, WriteSummary
 from streams.topics import ACCOUNT_ACTIVITY, DEAD_LETTERS, INPUT_TOPICS, REFERENCE_TOPICS
 
 log = logging.getLogger("pulse.pipeline")
 _TS, _TOPIC = EVENT_COLUMNS.index("ts"), EVENT_COLUMNS.index("_topic")
 T = TypeVar("T")
+FINAL_WATERMARK_MS = 2**53  # past any event time
 
 
 @dataclass
@@ -87,11 +90,16 @@ def register_pipeline(
     async def in_executor(fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(executor, fn, *args)
 
+    def write(result: BatchResult) -> WriteSummary:
+        if failpoints.switched_on("warehouse_down"):
+            raise ConnectionError("the warehouse refuses writes (failpoint warehouse_down)")
+        return sink.write(result)
+
     async def land(result: BatchResult) -> None:
         delay = 0.5
         while True:
             try:
-                summary = await in_executor(sink.write, result)
+                summary = await in_executor(write, result)
                 break
             except Exception as err:  # warehouse down: wait, never drop or dead-letter
                 log.warning("warehouse write failed; retrying",
@@ -103,9 +111,9 @@ def register_pipeline(
             key = f"{row[0]}:{row[1]}:{row[2]}".encode()
             pending.append(await dead_letters.send(key=key, value=dead_letter_message(row)))
         # Then tell surge detection which accounts were touched (keyed: the repartition).
-        for account_id, touches in touches_by_account(summary.landed).items():
-            pending.append(await activity.send(key=account_id.encode(),
-                                               value=activity_message(account_id, touches)))
+        batches = activity_batches(touches_by_account(summary.landed), settings.input_partitions)
+        for partition, value in batches.items():
+            pending.append(await activity.send(key=None, value=value, partition=partition))
         for fut in pending:
             await fut
         stats.landed += summary.events
@@ -126,7 +134,8 @@ def register_pipeline(
                 for e in batch
             ]
             started = time.perf_counter()
-            result = process_batch(records, reference.attributor, secret, settings.topic_prefix,
+            attributor = failpoints.with_bugs(reference.attributor)
+            result = process_batch(records, attributor, secret, settings.topic_prefix,
                                    links=reference.links, suppressed=reference.suppressed,
                                    late_grace_s=settings.late_grace_seconds, rules=rules)
             await land(result)
@@ -161,7 +170,10 @@ def register_pipeline(
                     if getattr(account, "customer", False):
                         await activity.send(key=account_id.encode(),
                                             value=activity_message(account_id, tick_day=day))
-            value = watermark_message(source, round(low * 1000))
+            # A drain's input is complete: everything has landed, including what activity
+            # redelivered from an earlier run refers to, so every touch may be read.
+            value = watermark_message(source, FINAL_WATERMARK_MS if watermarks.final
+                                      else round(low * 1000))
             for p in range(settings.input_partitions):
                 await activity.send(key=None, value=value, partition=p)
         except Exception as err:  # the next tick tries again

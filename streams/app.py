@@ -5,6 +5,7 @@ from __future__ import annotations
 import faust
 
 from streams.settings import Settings
+from streams.topics import DEAD_LETTER_MAX_BYTES
 
 
 def create_app(settings: Settings) -> faust.App:
@@ -22,6 +23,7 @@ def create_app(settings: Settings) -> faust.App:
         broker_session_timeout=settings.session_timeout_seconds,
         broker_heartbeat_interval=min(3.0, settings.session_timeout_seconds / 3),
         producer_acks=-1,
+        producer_max_request_size=DEAD_LETTER_MAX_BYTES,  # an oversized record, dead-lettered
         stream_buffer_maxsize=max(4096, settings.batch_size * 2),
         autodiscover=False,
     )

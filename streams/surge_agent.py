@@ -30,7 +30,7 @@ from faust.types import EventT
 
 from schemas.alerts import SurgeAlert
 from streams import failpoints
-from streams.activity import SourceWatermarks
+from streams.activity import SourceWatermarks, expand
 from streams.detection import AccountInfo, Detector
 from streams.episodes import Alert, Episode, HygieneRules
 from streams.reference import ReferenceData
@@ -141,8 +141,12 @@ def register_surge(app: faust.App, settings: Settings, sink: ClickHouseSink,
     alerts_topic = app.topic(settings.topic(SURGE_ALERTS), key_type=bytes, value_type=bytes,
                              key_serializer="raw", value_serializer="raw")
 
+    known: dict[str, Any] = {"attributor": None, "infos": {}}
+
     def detect(bodies: list[dict[str, Any]]) -> tuple[list[SurgeAlert], list[Episode]]:
-        infos = account_infos(reference)
+        if known["attributor"] is not reference.attributor:  # reference data reloaded
+            known.update(attributor=reference.attributor, infos=account_infos(reference))
+        infos = known["infos"]
 
         def priors_for(day: int) -> Mapping[str, float]:
             if day not in priors:
@@ -173,7 +177,7 @@ def register_surge(app: faust.App, settings: Settings, sink: ClickHouseSink,
                     await stream.ack(event)
                     _advance(stats.positions, event)
                 else:
-                    waiting.append((event, body))
+                    waiting.extend((event, b) for b in expand(body))
             low = sources.low(time.monotonic())
             ready = [(e, b) for e, b in waiting if low is not None and due(b) <= low]
             stats.waiting = len(waiting) - len(ready)
@@ -198,11 +202,13 @@ def register_surge(app: faust.App, settings: Settings, sink: ClickHouseSink,
                 await fut
             failpoints.hit("after_alert_sent")
             await in_executor(store.save_episodes, episodes)
-            for e, _ in ready:
+            ready_bodies = {id(b) for _, b in ready}
+            waiting[:] = [(e, b) for e, b in waiting if id(b) not in ready_bodies]
+            still_waiting = {id(e) for e, _ in waiting}
+            done = {id(e): e for e, _ in ready if id(e) not in still_waiting}
+            for e in done.values():  # a message is acked once all its accounts are read
                 await stream.ack(e)
                 _advance(stats.positions, e)
-            ready_ids = {id(e) for e, _ in ready}
-            waiting[:] = [(e, b) for e, b in waiting if id(e) not in ready_ids]
             stats.evaluated += sum(len(b.get("touches", ())) for b in bodies)
             stats.ticks += sum(1 for b in bodies if "tick" in b)
             stats.alerts += len(sent)

@@ -11,22 +11,30 @@ class TopicSpec:
     partitions: int | None  # None: PULSE_INPUT_PARTITIONS
     doc: str
     compacted: bool = False
+    max_message_bytes: int | None = None  # None: the broker's default (1 MB)
+
+
+# Input topics take records up to 4 MB, so an oversized event reaches the dead letters
+# (with its bytes) instead of being refused at the door; dead letters carry it base64.
+INPUT_MAX_BYTES = 4 << 20
+DEAD_LETTER_MAX_BYTES = 8 << 20
 
 
 TOPICS: tuple[TopicSpec, ...] = (
     TopicSpec("web_visits", None,
               "web_visit events (JSON). Produced by site trackers / `pulse publish`; "
-              "consumed by the pipeline agent."),
+              "consumed by the pipeline agent.", max_message_bytes=INPUT_MAX_BYTES),
     TopicSpec("email_opens", None,
               "email_open events (JSON). Produced by the email platform / `pulse publish`; "
-              "consumed by the pipeline agent."),
+              "consumed by the pipeline agent.", max_message_bytes=INPUT_MAX_BYTES),
     TopicSpec("ad_clicks", None,
               "ad_click events (JSON). Produced by ad platforms / `pulse publish`; "
-              "consumed by the pipeline agent."),
+              "consumed by the pipeline agent.", max_message_bytes=INPUT_MAX_BYTES),
     TopicSpec("dead_letters", 1,
               "Records that failed validation or processing, with source topic, partition, "
               "offset, original bytes (base64) and the reason. Produced by the pipeline "
-              "agent; consumed by ops tooling for fix-and-replay."),
+              "agent; consumed by ops tooling for fix-and-replay.",
+              max_message_bytes=DEAD_LETTER_MAX_BYTES),
     TopicSpec("account_activity", None,
               "Per account (key account_id): ids and event times of newly landed human "
               "events, daily ticks for customers, and every pipeline worker's low "
