@@ -18,7 +18,7 @@ from functools import lru_cache
 
 import numpy as np
 from cleanco import basename
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 ABBREVIATIONS = {
     "intl": "international", "int'l": "international", "corp": "corporation",
@@ -38,6 +38,7 @@ LEGAL = frozenset({
     "gmbh", "ag", "aktiengesellschaft", "kg", "ab", "aktiebolag", "oy", "oyj", "as", "asa",
     "ou", "sa", "sas", "sarl", "bv", "nv", "kk", "spa", "srl", "sl", "aps", "a/s",
 })
+MEMO_SIZE = 200_000
 _PUNCT = re.compile(r"[^\w&'/]+")
 _DOTTED = re.compile(r"\b(?:[a-z]\.){2,}")  # "s.a.s." -> "sas", "g.m.b.h." -> "gmbh"
 
@@ -113,6 +114,9 @@ class CompanyNameIndex:
         self.common_tokens = frozenset(t for t, n in token_df.items()
                                        if n >= max(5, len(self.ids) // 200))
         self.cores = [self._core(k) for k in self.keys]
+        # The index never changes (a reference load builds a new one) and the same typed
+        # names recur (one company's many clicks), so each is looked up once.
+        self._memo: dict[str, NameMatch] = {}
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -141,16 +145,39 @@ class CompanyNameIndex:
         distinctive = fuzz.token_sort_ratio(core, self.cores[i])
         return round(min(99.9, 0.75 * distinctive + 0.25 * whole), 1)
 
+    def _scores(self, key: str, core: str, idx: list[int]) -> list[tuple[int, float]]:
+        """``_score`` of every candidate, the fuzzy ratios computed in one call each."""
+        if not idx:
+            return []
+        whole = process.cdist([key], [self.keys[i] for i in idx], scorer=fuzz.token_sort_ratio,
+                              dtype=np.float64)[0]
+        distinctive = process.cdist([core], [self.cores[i] for i in idx],
+                                    scorer=fuzz.token_sort_ratio, dtype=np.float64)[0]
+        return [(i, 100.0 if key == self.keys[i] else round(min(99.9, 0.75 * float(d)
+                                                                + 0.25 * float(w)), 1))
+                for i, d, w in zip(idx, distinctive, whole, strict=True)]
+
     def lookup(self, name: str) -> NameMatch:
+        match = self._memo.get(name)
+        if match is None:
+            if len(self._memo) >= MEMO_SIZE:
+                self._memo.clear()
+            match = self._memo[name] = self._lookup(name)
+        return match
+
+    def _lookup(self, name: str) -> NameMatch:
         key = normalise(name)
         core = self._core(key)
-        scored = [NameCandidate(self.ids[i], self.names[i], self._score(key, core, i))
-                  for i in self._candidates(key)]
+        scored = self._scores(key, core, self._candidates(key))
+        scored.sort(key=lambda c: (-c[1], self.ids[c[0]]))
         # Best first; several rows of one account (aliases) count as one candidate.
         best: dict[str, NameCandidate] = {}
-        for c in sorted(scored, key=lambda c: (-c.score, c.account_id)):
-            best.setdefault(c.account_id, c)
-        ranked = tuple(best.values())[:3]
+        for i, score in scored:
+            if self.ids[i] not in best:
+                best[self.ids[i]] = NameCandidate(self.ids[i], self.names[i], score)
+                if len(best) == 3:
+                    break
+        ranked = tuple(best.values())
         if not ranked:
             return NameMatch("", name, key, (), "no_candidates")
         top = ranked[0].score
