@@ -45,6 +45,10 @@ class Warehouse(Protocol):
     def query_params(self, sql: str, parameters: dict[str, Any]) -> list[tuple[Any, ...]]: ...
 
 
+# What chDB says when another process holds the directory (the wording varies by path).
+HELD_ELSEWHERE = ("Unable to open the chdb engine", "Another server instance in same directory")
+
+
 def connect(settings: Settings) -> Client:
     """A read-write client for the configured DSN (opens and locks chDB if embedded)."""
     if settings.embedded:
@@ -52,7 +56,7 @@ def connect(settings: Settings) -> Client:
     try:
         return clickhouse_connect.get_client(dsn=settings.dsn)
     except Exception as err:
-        if settings.embedded and "Unable to open the chdb engine" in str(err):
+        if settings.embedded and any(m in str(err) for m in HELD_ELSEWHERE):
             raise WarehouseBusy(
                 f"the embedded ClickHouse at {settings.home_dir / 'clickhouse'} is held by "
                 "another process (only one may open it); if `pulse run` is starting, retry in "

@@ -23,6 +23,10 @@ def create_app(settings: Settings) -> faust.App:
         broker_session_timeout=settings.session_timeout_seconds,
         broker_heartbeat_interval=min(3.0, settings.session_timeout_seconds / 3),
         producer_acks=-1,
+        # On a rebalance, do not wait for held events to be acked: the surge agent holds
+        # activity until the watermark passes it, which would stall the rebalance forever.
+        # Unacked events are re-read by the partition's next owner (at least once).
+        stream_wait_empty=False,
         producer_max_request_size=DEAD_LETTER_MAX_BYTES,  # an oversized record, dead-lettered
         stream_buffer_maxsize=max(4096, settings.batch_size * 2),
         autodiscover=False,
