@@ -12,7 +12,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,7 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @dataclass
 class PulseEnv:
     env: dict[str, str]
+    procs: list[subprocess.Popen[str]] = field(default_factory=list)  # killed at teardown
 
     @property
     def settings(self) -> Settings:
@@ -62,8 +63,15 @@ class PulseEnv:
         return proc
 
     def start(self, *args: str) -> subprocess.Popen[str]:
-        return subprocess.Popen([PULSE, *args], env={**os.environ, **self.env}, text=True,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        """A background `pulse` command; its output goes to a log file (``proc.log``), as
+        a pipe nobody reads would fill up and block the process when it logs a lot."""
+        log = self.files / f"{'-'.join(args)}-{time.monotonic_ns()}.log"
+        with open(log, "w") as out:
+            proc = subprocess.Popen([PULSE, *args], env={**os.environ, **self.env}, text=True,
+                                    stdout=out, stderr=subprocess.STDOUT)
+        proc.log = log  # type: ignore[attr-defined]
+        self.procs.append(proc)
+        return proc
 
     @property
     def files(self) -> Path:
@@ -96,7 +104,8 @@ class PulseEnv:
 
         def serving() -> bool:
             if proc.poll() is not None:
-                raise AssertionError(f"pulse run exited {proc.returncode}: {proc.stderr.read()}")
+                raise AssertionError(f"pulse run exited {proc.returncode}: "
+                                     f"{proc.log.read_text()[-3000:]}")  # type: ignore[attr-defined]
             try:
                 return bool(json.loads(owner_file(self.settings).read_text())["pid"] == proc.pid)
             except (OSError, ValueError):
@@ -127,9 +136,9 @@ class PulseEnv:
 
 
 @pytest.fixture
-def pulse_env(kafka_bootstrap: str, tmp_path: Path) -> PulseEnv:
+def pulse_env(kafka_bootstrap: str, tmp_path: Path) -> Iterator[PulseEnv]:
     run = uuid.uuid4().hex[:10]
-    return PulseEnv({
+    env = PulseEnv({
         "PULSE_HOME": str(tmp_path / "home"),
         "PULSE_KAFKA_BOOTSTRAP": kafka_bootstrap,
         "PULSE_TOPIC_PREFIX": f"t{run}.",
@@ -137,6 +146,11 @@ def pulse_env(kafka_bootstrap: str, tmp_path: Path) -> PulseEnv:
         "PULSE_BATCH_SECONDS": "0.2",
         "PULSE_REFERENCE_REFRESH_SECONDS": "0.5",
     })
+    yield env
+    for proc in env.procs:  # a failed test leaves no worker behind
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(30)
 
 
 def wait_for(predicate: Any, timeout: float = 60.0, interval: float = 0.3,

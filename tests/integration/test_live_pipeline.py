@@ -71,8 +71,9 @@ def test_query_load_and_status_while_the_pipeline_runs(pulse_env: PulseEnv, tmp_
         assert csv_out == 'a,b\n1,"x,y"\n'
     finally:
         run.send_signal(signal.SIGTERM)
-        out, err = run.communicate(timeout=60)
-    assert run.returncode == 0, err
+        run.wait(60)
+    out = run.log.read_text()  # type: ignore[attr-defined]
+    assert run.returncode == 0, out
     assert "processed" in out
     assert not owner_file(pulse_env.settings).exists()
     # With the pipeline stopped, pulse opens the embedded engine itself.
