@@ -1,0 +1,459 @@
+"""Throughput, latency, per-stage cost and memory, measured side by side in one run.
+A script, not a test:
+
+    .venv/bin/python tests/bench/pipeline_bench.py [--events 200000] [--workers 1 2]
+
+Starts its own broker (KRaft, free ports, 4 partitions per input topic) in a temporary
+PULSE_HOME, loads 100,000 accounts and 1,020,000 IP ranges, publishes N generated events
+(`services.synthetic.synthetic_events`: mixed types, bots, free mail, unclaimed addresses,
+1% resent duplicates), then measures on the same records:
+
+(a) a plain Kafka consumer reading the input topics (the transport limit);
+(b) a Faust agent that only decodes and validates (the framework limit);
+(c) the full pipeline (`pulse run`) until every event is queryable in ClickHouse, with
+    1 and 2 workers in one consumer group;
+latency from publish to queryable at fixed rates; per-stage cost in one process; peak
+memory per process. Prints a table and writes JSON (``--out``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import contextlib
+import gc
+import json
+import os
+import random
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition  # noqa: E402
+
+from services.local_kafka import LocalKafka, free_port  # noqa: E402
+from services.owner import running_owner  # noqa: E402
+from services.publisher import route  # noqa: E402
+from services.synthetic import Reference, synthetic_events, synthetic_reference  # noqa: E402
+from streams.settings import Settings  # noqa: E402
+from streams.topics import INPUT_TOPICS  # noqa: E402
+
+PULSE = str(Path(sys.executable).parent / "pulse")
+HERE = Path(__file__).resolve().parent
+
+
+def vm_hwm_mb(pid: int) -> float:
+    """Peak resident memory of a live process (VmHWM)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class Bench:
+    def __init__(self, root: Path, bootstrap: str) -> None:
+        self.root, self.bootstrap = root, bootstrap
+
+    def env(self, name: str) -> dict[str, str]:
+        return {**os.environ, "PULSE_HOME": str(self.root / name),
+                "PULSE_KAFKA_BOOTSTRAP": self.bootstrap, "PULSE_INPUT_PARTITIONS": "4",
+                "PULSE_APP_ID": f"bench-{name}"}
+
+    def settings(self, name: str) -> Settings:
+        return Settings(home=self.root / name, kafka_bootstrap=self.bootstrap,
+                        app_id=f"bench-{name}", input_partitions=4)
+
+    def pulse(self, name: str, *args: str) -> str:
+        return subprocess.run([PULSE, *args], env=self.env(name), text=True,
+                              capture_output=True, check=True).stdout.strip()
+
+    def start_workers(self, name: str, n: int) -> list[subprocess.Popen[bytes]]:
+        """``n`` workers of one group, returned once the first serves the warehouse."""
+        self.pulse(name, "up")
+        procs = [subprocess.Popen([PULSE, "run"], env=self.env(name),
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+        deadline = time.monotonic() + 300
+        while running_owner(self.settings(name)) is None:
+            if time.monotonic() > deadline or procs[0].poll() is not None:
+                raise RuntimeError(f"pulse run ({name}) did not start")
+            time.sleep(0.2)
+        for _ in range(n - 1):
+            procs.append(subprocess.Popen([PULSE, "run"], env=self.env(name),
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        return procs
+
+    def query(self, name: str, sql: str) -> list[tuple[Any, ...]]:
+        owner = running_owner(self.settings(name))
+        assert owner is not None, f"no pipeline serves {name}"
+        return owner.query(sql).rows
+
+
+def stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    for p in procs:
+        p.send_signal(signal.SIGTERM)
+    for p in procs:
+        try:
+            p.wait(60)
+        except subprocess.TimeoutExpired:
+            p.kill()
+
+
+def load_reference(bench: Bench, ref: Reference) -> dict[str, float]:
+    home = bench.root / "ref"
+    home.mkdir(parents=True)
+    (home / "accounts.csv").write_text("account_id,name,domains,ip_ranges,tier\n" + "".join(
+        f'{a.account_id},"{a.name}",{";".join(a.domains)},,{a.tier}\n' for a in ref.accounts))
+    (home / "ranges.csv").write_text("cidr,account_id,kind,source\n" + "".join(
+        f"{c.cidr},{c.account_id},{c.kind},bench\n" for c in ref.claims))
+    bench.pulse("ref", "up")
+    t = time.perf_counter()
+    bench.pulse("ref", "accounts", "load", str(home / "accounts.csv"))
+    accounts_s = time.perf_counter() - t
+    t = time.perf_counter()
+    bench.pulse("ref", "ip-ranges", "load", str(home / "ranges.csv"))
+    return {"accounts_load_s": accounts_s, "ranges_load_s": time.perf_counter() - t}
+
+
+def plain_consumer(bootstrap: str, total: int) -> dict[str, float]:
+    """(a) kafka-python, no group, every input partition from the start."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None,
+                             enable_auto_commit=False, max_partition_fetch_bytes=4 << 20)
+    tps = [TopicPartition(t, p) for t in INPUT_TOPICS
+           for p in sorted(consumer.partitions_for_topic(t) or ())]
+    consumer.assign(tps)
+    consumer.seek_to_beginning(*tps)
+    n, started = 0, time.perf_counter()
+    while n < total:
+        for records in consumer.poll(timeout_ms=1000, max_records=10_000).values():
+            n += len(records)
+    secs = time.perf_counter() - started
+    consumer.close()
+    return {"records": n, "seconds": secs, "per_s": n / secs}
+
+
+def decode_only(bench: Bench, total: int) -> dict[str, float]:
+    """(b) the Faust agent that only decodes (its own process, own consumer group)."""
+    out = bench.root / "decode-only.json"
+    env = {**bench.env("decode"), "BENCH_TARGET": str(total), "BENCH_OUT": str(out)}
+    (bench.root / "decode").mkdir(exist_ok=True)
+    proc = subprocess.Popen([sys.executable, str(HERE / "decode_only.py"), "worker"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    peak = 0.0
+    while proc.poll() is None:
+        with contextlib.suppress(OSError):
+            peak = max(peak, vm_hwm_mb(proc.pid))
+        time.sleep(0.5)
+    r = json.loads(out.read_text())
+    secs = r["last"] - r["first"]
+    return {"records": r["records"], "seconds": secs, "per_s": r["records"] / secs,
+            "peak_rss_mb": peak}
+
+
+# Where a worker's samples fall, by the first matching frame (outermost first).
+COMPONENTS = (
+    ("process_batch (decode, validate, attribute, keys, score)", "process_batch "),
+    ("sink write (dedupe check, insert, roll-up views)", "ClickHouseSink.write "),
+    ("surge agent (history query, detection)", "register_surge.<locals>"),
+    ("alert delivery agent", "register_delivery.<locals>"),
+    ("pipeline agent, other (activity/dead-letter sends, acks)",
+     "register_pipeline.<locals>.pipeline "),
+    ("Kafka consumer thread (fetch, faust delivery to streams)", "WorkerThread.run "),
+    ("owner server (benchmark's polling queries)", "BaseServer.serve_forever "),
+)
+
+
+def summarise_profile(path: Path) -> dict[str, float]:
+    """Share of busy samples per component (py-spy raw output; idle waits left out)."""
+    shares: dict[str, float] = {}
+    busy = 0
+    for line in path.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        frames = stack.split(";")
+        if frames[-1].startswith(("select ", "EpollSelector.select", "_worker ", "wait ")):
+            continue  # waiting, not working
+        busy += int(count)
+        name = next((label for label, marker in COMPONENTS
+                     if any(f.startswith(marker) for f in frames)), "other (event loop, faust)")
+        shares[name] = shares.get(name, 0) + int(count)
+    return {k: round(100 * v / max(1, busy), 1) for k, v in
+            sorted(shares.items(), key=lambda kv: -kv[1])}
+
+
+def full_pipeline(bench: Bench, workers: int, unique: int, total: int,
+                  profile: Path | None = None) -> dict[str, Any]:
+    """(c) `pulse run` x workers until every unique event is queryable. Timed from the
+    first batch's processing (``min(ingested_at)``), not from start-up."""
+    name = f"full{workers}"
+    procs = bench.start_workers(name, workers)
+    spy = None
+    if profile is not None:
+        spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "-r", "50",
+                                "-f", "raw", "-o", str(profile), "--pid", str(procs[0].pid)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while True:
+            landed = bench.query(name, "SELECT count() FROM abm.events")[0][0]
+            if landed >= unique:
+                done = time.time()
+                break
+            time.sleep(0.25)
+        first = bench.query(name, "SELECT toUnixTimestamp64Milli(min(ingested_at)) "
+                                  "FROM abm.events")[0][0] / 1000
+        peaks = [vm_hwm_mb(p.pid) for p in procs]
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)
+            spy.wait(60)
+        if any(p.poll() is not None for p in procs):
+            raise RuntimeError(f"a worker of {name} exited during the run")
+    finally:
+        stop(procs)
+    secs = done - first
+    out = {"workers": workers, "records": total, "landed": unique, "seconds": secs,
+           "per_s": total / secs, "peak_rss_mb": peaks}
+    if profile is not None and profile.exists():
+        out["profile_busy_share_pct"] = summarise_profile(profile)
+    return out
+
+
+def latency(bench: Bench, ref: Reference, rates: list[int], seconds: float,
+            rng: random.Random) -> dict[str, dict[str, float]]:
+    """Publish at fixed rates into one running worker (event time = publish time)."""
+    procs = bench.start_workers("latency", 1)
+    results: dict[str, dict[str, float]] = {}
+    try:
+        owner = running_owner(bench.settings("latency"))
+        assert owner is not None
+        producer = KafkaProducer(bootstrap_servers=bench.bootstrap, acks="all", linger_ms=2)
+        warm = synthetic_events(ref, 300, rng, time.time(), 3, prefix="warm-")
+        paced(owner, producer, [json.dumps(e).encode() for e in warm], 100)  # group joined
+        for rate in rates:
+            events = synthetic_events(ref, int(rate * seconds), rng, time.time() + seconds,
+                                      seconds, prefix=f"lat{rate}-")
+            results[str(rate)] = r = paced(owner, producer,
+                                           [json.dumps(e).encode() for e in events], rate)
+            print(f"  latency at {rate}/s: p50 {r['p50_s']:.2f}s p99 {r['p99_s']:.2f}s",
+                  flush=True)
+        producer.close()
+    finally:
+        stop(procs)
+    return results
+
+
+def paced(owner: Any, producer: KafkaProducer, lines: list[bytes], rate: int,
+          ) -> dict[str, float]:
+    """An event is queryable once the highest offset landed from its partition has reached
+    it (batches land in offset order per partition). Polled every 50 ms, so figures carry
+    up to 50 ms of rounding."""
+    sent: list[tuple[str, int, int, float]] = []
+    polls: dict[tuple[str, int], tuple[list[int], list[float]]] = {}
+    stop_polling = threading.Event()
+
+    def poll() -> None:
+        while not stop_polling.is_set():
+            rows = owner.query("SELECT _topic, _partition, max(_offset) FROM abm.events "
+                               "GROUP BY _topic, _partition").rows
+            now = time.time()
+            for topic, part, off in rows:
+                offs, times = polls.setdefault((topic, int(part)), ([], []))
+                if not offs or off > offs[-1]:
+                    offs.append(int(off))
+                    times.append(now)
+            time.sleep(0.05)
+
+    def landed() -> bool:
+        return all(polls.get((t, p)) and polls[(t, p)][0][-1] >= o for t, p, o, _ in sent)
+
+    poller = threading.Thread(target=poll, daemon=True)
+    poller.start()
+    start = time.time()
+    for i, line in enumerate(lines):
+        due = start + i / rate
+        while (delay := due - time.time()) > 0:
+            time.sleep(delay)
+        topic, key = route(line)
+        t_pub = time.time()
+        producer.send(topic, key=key, value=line).add_callback(
+            lambda md, t=t_pub: sent.append((md.topic, md.partition, md.offset, t)))
+    producer.flush()
+    achieved = len(lines) / (time.time() - start)
+    deadline = time.time() + 120
+    while time.time() < deadline and not landed():
+        time.sleep(0.2)
+    stop_polling.set()
+    poller.join()
+    lat = sorted(polls[(t, p)][1][bisect.bisect_left(polls[(t, p)][0], o)] - t_pub
+                 for t, p, o, t_pub in sent)
+    return {"events": len(lines), "achieved_per_s": achieved, "p50_s": lat[len(lat) // 2],
+            "p95_s": lat[int(len(lat) * 0.95)], "p99_s": lat[int(len(lat) * 0.99)],
+            "max_s": lat[-1]}
+
+
+def stage_costs(ref: Reference, lines: list[bytes], root: Path) -> dict[str, float]:
+    """Per-event cost of each stage, in this process, on the same records (µs/event)."""
+    import clickhouse_connect
+
+    from schemas.events import EVENT_MODELS
+    from services.runner import free_mail, non_human_filter
+    from services.warehouse import migrate
+    from streams.attribution.chain import build_attributor
+    from streams.pipeline import EVENT_COLUMNS, RawRecord, process_batch
+    from streams.sinks.clickhouse import ClickHouseSink
+
+    settings = Settings(home=root / "stages")
+    attributor = build_attributor(ref.accounts, [], free_mail(settings), ref.claims,
+                                  non_human_filter(settings))
+    gc.collect()
+    gc.freeze()
+    n = len(lines)
+    t = time.perf_counter()
+    data = [json.loads(raw.decode()) for raw in lines]
+    decode_s = time.perf_counter() - t
+    t = time.perf_counter()
+    events = [EVENT_MODELS[d["type"]].model_validate(d) for d in data]
+    validate_s = time.perf_counter() - t
+    attributor.names._memo.clear()  # each timed pass meets the typed names for the first time
+    t = time.perf_counter()
+    for e in events:
+        attributor.attribute(e, None)
+    attribute_s = time.perf_counter() - t
+    attributor.names._memo.clear()
+    topic = {"web_visit": "web_visits", "email_open": "email_opens", "ad_click": "ad_clicks"}
+    records = [RawRecord(topic[d["type"]], 0, i, raw) for i, (d, raw) in
+               enumerate(zip(data, lines, strict=True))]
+    t = time.perf_counter()
+    batches = [process_batch(records[i:i + 2000], attributor, b"bench-secret")
+               for i in range(0, n, 2000)]
+    process_s = time.perf_counter() - t
+    (root / "stages").mkdir(parents=True, exist_ok=True)
+    client = clickhouse_connect.get_client(dsn=f"chdb://{root / 'stages' / 'clickhouse'}")
+    migrate(client)
+    client.command("CREATE TABLE abm.events_copy AS abm.events")
+    t = time.perf_counter()
+    for b in batches:
+        client.insert("abm.events_copy", b.events, column_names=list(EVENT_COLUMNS))
+    insert_s = time.perf_counter() - t
+    sink = ClickHouseSink(client)
+    t = time.perf_counter()
+    for b in batches:
+        sink.write(b)
+    sink_s = time.perf_counter() - t
+    # Roll-ups are views over abm.events: their cost is paid when queried, not at ingest.
+    t = time.perf_counter()
+    for view in ("hourly", "daily", "weekly"):
+        client.query(f"SELECT account_id, sum(events) FROM abm.account_engagement_{view} "
+                     "GROUP BY account_id")
+    rollup_s = time.perf_counter() - t
+    client.close()
+    us = 1e6 / n
+    return {
+        "decode_json": decode_s * us,
+        "validate": validate_s * us,
+        "attribute": attribute_s * us,
+        "keys_score_row": max(0.0, process_s - decode_s - validate_s - attribute_s) * us,
+        "dedupe_check": max(0.0, sink_s - insert_s) * us,
+        "insert": insert_s * us,
+        "roll_up (3 views, at query time)": rollup_s * us,
+        "process_batch_total": process_s * us,
+        "sink_write_total": sink_s * us,
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--events", type=int, default=200_000)
+    ap.add_argument("--accounts", type=int, default=100_000)
+    ap.add_argument("--ranges", type=int, default=1_000_000)
+    ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--rates", type=int, nargs="+", default=[500, 2000, 5000])
+    ap.add_argument("--latency-seconds", type=float, default=20.0)
+    ap.add_argument("--out", default=str(HERE / "results" / "pipeline.json"))
+    ap.add_argument("--no-profile", action="store_true",
+                    help="skip sampling the one-worker run with py-spy")
+    args = ap.parse_args()
+    rng = random.Random(17)
+    root = Path(tempfile.mkdtemp(prefix="pulse-bench-"))
+    bench = Bench(root, f"127.0.0.1:{free_port()}")
+    broker = LocalKafka(Settings(home=root / "broker", kafka_bootstrap=bench.bootstrap))
+    broker.start(timeout=120)
+    out: dict[str, Any] = {"events": args.events, "accounts": args.accounts}
+    try:
+        t = time.perf_counter()
+        ref = synthetic_reference(args.accounts, args.ranges)
+        out["reference"] = {"accounts": len(ref.accounts), "ranges": len(ref.claims),
+                            **load_reference(bench, ref),
+                            "generate_s": time.perf_counter() - t}
+        print(f"reference: {len(ref.accounts):,} accounts, {len(ref.claims):,} ranges "
+              f"loaded in {time.perf_counter() - t:.0f}s", flush=True)
+        events = synthetic_events(ref, args.events, rng, time.time(), 3 * 3600)
+        lines = [json.dumps(e).encode() for e in events]
+        lines += rng.sample(lines, args.events // 100)  # resent by the publisher
+        path = root / "events.jsonl"
+        path.write_bytes(b"\n".join(lines) + b"\n")
+        t = time.perf_counter()
+        bench.pulse("ref", "publish", str(path))
+        secs = time.perf_counter() - t
+        out["publish"] = {"records": len(lines), "seconds": secs, "per_s": len(lines) / secs}
+        print(f"published {len(lines):,} records in {secs:.1f}s", flush=True)
+
+        out["plain_consumer"] = plain_consumer(bench.bootstrap, len(lines))
+        print(f"(a) plain consumer: {out['plain_consumer']['per_s']:,.0f}/s", flush=True)
+        out["decode_only"] = decode_only(bench, len(lines))
+        print(f"(b) decode-only Faust agent: {out['decode_only']['per_s']:,.0f}/s", flush=True)
+        out["full"] = {}
+        for w in args.workers:
+            spy = None if args.no_profile or w != 1 else root / "full1.pyspy"
+            out["full"][str(w)] = full_pipeline(bench, w, args.events, len(lines), spy)
+            print(f"(c) full pipeline, {w} worker(s): {out['full'][str(w)]['per_s']:,.0f}/s",
+                  flush=True)
+        out["latency"] = latency(bench, ref, args.rates, args.latency_seconds, rng)
+        out["stages_us"] = stage_costs(ref, lines[:20_000], root)
+        out["peak_rss_mb"] = {
+            "broker (java)": vm_hwm_mb(broker.pid or 0) if broker.pid else 0.0,
+            "benchmark (this process, incl. stage run)":
+                resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    finally:
+        broker.stop()
+    report(out)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(out, indent=2))
+    print(f"wrote {args.out}")
+
+
+def report(out: dict[str, Any]) -> None:
+    a, b = out["plain_consumer"]["per_s"], out["decode_only"]["per_s"]
+    print(f"\n{out['events']:,} events ({out['publish']['records']:,} records), "
+          f"{out['reference']['accounts']:,} accounts, {out['reference']['ranges']:,} ranges")
+    print(f"{'measure':<44}{'records/s':>12}{'peak RSS MB':>14}")
+    print(f"{'publish (pulse publish)':<44}{out['publish']['per_s']:>12,.0f}")
+    print(f"{'(a) plain Kafka consumer':<44}{a:>12,.0f}")
+    print(f"{'(b) Faust agent, decode only':<44}{b:>12,.0f}"
+          f"{out['decode_only']['peak_rss_mb']:>14,.0f}")
+    for w, c in out["full"].items():
+        rss = "/".join(f"{m:.0f}" for m in c["peak_rss_mb"])
+        print(f"{f'(c) full pipeline, {w} worker(s)':<44}{c['per_s']:>12,.0f}{rss:>14}")
+        print(f"{f'    ratio c/a, c/b ({w} worker(s))':<44}"
+              f"{c['per_s'] / a:>12.2f}{c['per_s'] / b:>14.2f}")
+    for label, share in out["full"].get("1", {}).get("profile_busy_share_pct", {}).items():
+        print(f"    {label:<64}{share:>5.1f}% of busy samples")
+    print(f"\n{'publish -> queryable':<20}{'achieved/s':>12}{'p50 s':>8}{'p95 s':>8}"
+          f"{'p99 s':>8}{'max s':>8}")
+    for rate, r in out["latency"].items():
+        print(f"{f'at {rate}/s':<20}{r['achieved_per_s']:>12,.0f}{r['p50_s']:>8.2f}"
+              f"{r['p95_s']:>8.2f}{r['p99_s']:>8.2f}{r['max_s']:>8.2f}")
+    print(f"\n{'stage (one process, 20,000 records)':<44}{'µs/event':>12}")
+    for stage, us in out["stages_us"].items():
+        print(f"{stage:<44}{us:>12.1f}")
+    for proc, mb in out["peak_rss_mb"].items():
+        print(f"peak RSS {proc}: {mb:,.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
