@@ -114,8 +114,6 @@ class SharedClient:
                 try:
                     return self._post(owner, op, args)
                 except (urllib.error.URLError, ConnectionError, TimeoutError) as err:
-                    if isinstance(err, urllib.error.HTTPError):
-                        raise
                     log.warning("the warehouse holder is unreachable", extra={"error": str(err)})
             self._take_over()
         with self._lock:
@@ -134,6 +132,11 @@ class SharedClient:
             raise RuntimeError(json.loads(err.read()).get("error", str(err))) from None
 
     def _take_over(self) -> None:
+        with self._lock:  # the sink's and the surge agent's threads may both get here
+            if self.direct is None:
+                self._open()
+
+    def _open(self) -> None:
         try:
             client = connect(self.settings)
         except WarehouseBusy:

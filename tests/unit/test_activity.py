@@ -82,3 +82,4 @@ def test_activity_is_batched_per_partition_and_owned_as_if_keyed_by_account():
             seen[body["account_id"]] = body["touches"]
     assert seen == touches
     assert expand({"account_id": "a", "tick": 5}) == [{"account_id": "a", "tick": 5}]
+
