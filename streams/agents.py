@@ -162,7 +162,7 @@ def register_pipeline(
         """Every activity partition hears this worker's low watermark, and each customer
         gets a tick when it passes midnight (cooling is read once a day)."""
         low = watermarks.low(time.monotonic())
-        if low is None:
+        if low is None and not watermarks.final:  # a drain with nothing new still ends
             return
         try:
             for day in watermarks.due_ticks(time.monotonic(), settings.cooling_tick_delay_seconds):
@@ -173,7 +173,7 @@ def register_pipeline(
             # A drain's input is complete: everything has landed, including what activity
             # redelivered from an earlier run refers to, so every touch may be read.
             value = watermark_message(source, FINAL_WATERMARK_MS if watermarks.final
-                                      else round(low * 1000))
+                                      else round((low or 0.0) * 1000))
             for p in range(settings.input_partitions):
                 await activity.send(key=None, value=value, partition=p)
         except Exception as err:  # the next tick tries again

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -44,8 +45,29 @@ def stop(proc: subprocess.Popen[str], timeout: float = 60) -> int:
     return proc.wait(timeout)
 
 
+def publish_in_background(feed: Feed, events: list[dict[str, object]], chunk: int,
+                          pause: float) -> threading.Event:
+    """Publish in chunks from a thread, each retried until acked; set once all are."""
+    sent = threading.Event()
+
+    def publish() -> None:
+        for i in range(0, len(events), chunk):
+            lines = [json.dumps(e).encode() for e in events[i:i + chunk]]
+            while True:
+                try:
+                    feed.lines(lines)
+                    break
+                except Exception:  # the broker is down: try the chunk again
+                    time.sleep(1)
+            time.sleep(pause)
+        sent.set()
+
+    threading.Thread(target=publish, daemon=True).start()
+    return sent
+
+
 @pytest.fixture
-def feed(pulse_env: PulseEnv) -> Feed:
+def feed(pulse_env: PulseEnv) -> Iterator[Feed]:
     pulse_env.env["PULSE_BATCH_SIZE"] = "400"
     pulse_env.stack(accounts=ACCOUNTS_CSV)
     f = Feed(pulse_env)
@@ -117,22 +139,7 @@ def test_broker_killed_while_publishing_workers_resume(pulse_env: PulseEnv, tmp_
         events, truth = good_events(8_000, rng)
         feed.truth.update(truth)
         run = pulse_env.start_pipeline()
-        sent = threading.Event()
-
-        def publish() -> None:
-            for i in range(0, len(events), 200):  # ~2,000 events/s, retried until acked
-                chunk = [json.dumps(e).encode() for e in events[i:i + 200]]
-                while True:
-                    try:
-                        feed.lines(chunk)
-                        break
-                    except Exception:
-                        time.sleep(1)
-                time.sleep(0.1)
-            sent.set()
-
-        publisher = threading.Thread(target=publish, daemon=True)
-        publisher.start()
+        sent = publish_in_background(feed, events, chunk=200, pause=0.1)  # ~2,000/s
         wait_for(lambda: landed(pulse_env) > 500, 60, what="events flowing")
         pid = broker.pid
         assert pid is not None
@@ -320,15 +327,7 @@ def test_two_workers_one_joins_mid_run_and_the_holder_is_killed(pulse_env: Pulse
     events, truth = good_events(10_000, rng)
     feed.truth.update(truth)
     first = pulse_env.start_pipeline()
-    sent = threading.Event()
-
-    def publish() -> None:
-        for i in range(0, len(events), 250):  # ~1,000 events/s for ten seconds
-            feed.lines([json.dumps(e).encode() for e in events[i:i + 250]])
-            time.sleep(0.25)
-        sent.set()
-
-    threading.Thread(target=publish, daemon=True).start()
+    sent = publish_in_background(feed, events, chunk=250, pause=0.25)  # ~1,000/s
     wait_for(lambda: landed(pulse_env) >= 1000, 60, interval=0.2, what="the first worker landing")
     second = pulse_env.start("run")
     wait_for(lambda: second.poll() is None and _group_size(pulse_env) == 2, 60,
