@@ -110,7 +110,8 @@ def register_pipeline(
         for row in result.dead_letters:
             key = f"{row[0]}:{row[1]}:{row[2]}".encode()
             pending.append(await dead_letters.send(key=key, value=dead_letter_message(row)))
-        # Then tell surge detection which accounts were touched (keyed: the repartition).
+        # Then tell surge detection which accounts were touched, each on the partition that
+        # owns it (the repartition).
         batches = activity_batches(touches_by_account(summary.landed), settings.input_partitions)
         for partition, value in batches.items():
             pending.append(await activity.send(key=None, value=value, partition=partition))
