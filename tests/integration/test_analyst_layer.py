@@ -68,9 +68,12 @@ def test_views_over_known_events(pulse_env: PulseEnv):
     assert scores["acme"]["score_7d"] == (5 + 1 + 1 + 0.5) * 1.5
     assert scores["acme"]["score_prev_7d"] == 1.5
     assert scores["acme"]["change_7d"] == 9.75
-    # 14-day half-life: this week's 11.25 barely decayed, the 9-day-old 1.5 is worth less
-    assert scores["acme"]["decayed_score"] == pytest.approx(11.25 + 1.5 * 2 ** (-9 / 14),
-                                                            abs=0.03)
+    # 14-day half-life, measured from now: this week's 11.25 barely decayed, the 9-day-old
+    # 1.5 is worth less. Ages count from the query, not from when the module was imported.
+    age_days = (datetime.now(UTC) - NOW).total_seconds() / 86400
+    expected = sum(score * 2 ** (-(age_days + hours_ago / 24) / 14) for score, hours_ago in
+                   ((7.5, 0), (1.5, 0), (1.5, 1), (0.75, 2), (1.5, 24 * 9)))
+    assert scores["acme"]["decayed_score"] == pytest.approx(expected, abs=0.015)
     assert scores["globex"]["tier"] == "1" and "initech" not in scores
 
     people = q("SELECT people, identified_people, known_contacts, new_people_7d "

@@ -74,4 +74,5 @@ def test_scores_at_ingest_and_after_rescore(pulse_env: PulseEnv, tmp_path):
         people = ch.query("SELECT people, people_by_persona FROM abm.account_people").first_row
         assert people == (2, {"executive": 1})  # an anonymous visitor and the CTO
         decayed = ch.query("SELECT decayed_score FROM abm.account_scores").first_row[0]
-        assert decayed == pytest.approx(51.4 * 2 ** (-1 / 24 / 7), abs=0.05)  # 7-day half-life
+        age_days = (datetime.now(UTC) - datetime.fromisoformat(TS)).total_seconds() / 86400
+        assert decayed == pytest.approx(51.4 * 2 ** (-age_days / 7), abs=0.01)  # 7-day half-life
