@@ -13,14 +13,12 @@ import logging
 import os
 import secrets
 import threading
-import urllib.error
-import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 from services.render import jsonable
-from services.shared_warehouse import serve
+from services.shared_warehouse import post_json, serve
 from services.warehouse import ENGINE_LOCK, DirectWarehouse, QueryResult, Warehouse
 from streams.settings import Settings
 
@@ -108,10 +106,6 @@ class OwnerServer:
         return Handler
 
 
-class WarehouseError(RuntimeError):
-    """The warehouse refused a statement; the message is ClickHouse's."""
-
-
 class OwnerWarehouse:
     """The warehouse as served by the running pipeline."""
 
@@ -120,16 +114,7 @@ class OwnerWarehouse:
         self.token = token
 
     def _post(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
-        req = urllib.request.Request(
-            self.url + path, data=json.dumps(payload).encode(), method="POST",
-            headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
-        )
-        try:
-            with urllib.request.urlopen(req, timeout=300) as resp:
-                result: dict[str, Any] = json.loads(resp.read())
-                return result
-        except urllib.error.HTTPError as err:
-            raise WarehouseError(json.loads(err.read()).get("error", str(err))) from None
+        return post_json(self.url + path, self.token, payload)
 
     def query(self, sql: str, readonly: bool = True) -> QueryResult:
         r = self._post("/query", {"sql": sql, "readonly": readonly})

@@ -77,6 +77,23 @@ def serve(client: Any, lock: threading.RLock, request: dict[str, Any]) -> dict[s
     raise ValueError(f"unknown operation {op!r}")
 
 
+
+class WarehouseError(RuntimeError):
+    """The warehouse refused a statement; the message is ClickHouse's."""
+
+
+def post_json(url: str, token: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """POST to the warehouse holder's loopback port; a refusal raises WarehouseError."""
+    req = urllib.request.Request(
+        url, data=json.dumps(payload).encode(), method="POST",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=300) as resp:
+            result: dict[str, Any] = json.loads(resp.read())
+            return result
+    except urllib.error.HTTPError as err:
+        raise WarehouseError(json.loads(err.read()).get("error", str(err))) from None
+
 class Result:
     def __init__(self, rows: list[tuple[Any, ...]], columns: list[str]) -> None:
         self.result_rows = rows
@@ -121,15 +138,7 @@ class SharedClient:
 
     def _post(self, owner: tuple[str, str], op: str, args: dict[str, Any]) -> dict[str, Any]:
         url, token = owner
-        req = urllib.request.Request(
-            url, data=json.dumps({"op": op, "args": encode(args)}).encode(), method="POST",
-            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
-        try:
-            with urllib.request.urlopen(req, timeout=300) as resp:
-                result: dict[str, Any] = json.loads(resp.read())
-                return result
-        except urllib.error.HTTPError as err:
-            raise RuntimeError(json.loads(err.read()).get("error", str(err))) from None
+        return post_json(url, token, {"op": op, "args": encode(args)})
 
     def _take_over(self) -> None:
         with self._lock:  # the sink's and the surge agent's threads may both get here
