@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 
 from kafka import KafkaAdminClient
-from kafka.admin import NewTopic
+from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
 from streams.settings import Settings
@@ -46,9 +46,34 @@ def ensure_topics(settings: Settings) -> list[str]:
         if wanted:
             with contextlib.suppress(TopicAlreadyExistsError):
                 admin.create_topics(wanted, timeout_ms=15000)
+        raise_message_limits(admin, settings, existing)
         return [t.name for t in wanted]
     finally:
         admin.close()
+
+
+def raise_message_limits(admin: KafkaAdminClient, settings: Settings,
+                         existing: set[str]) -> list[str]:
+    """Raise `max.message.bytes` on topics created before their limit was declared.
+
+    Without this an old deployment keeps the broker's 1 MB default, and an oversized event
+    is refused by the broker instead of reaching the dead letters. Only ever raised: an
+    operator's higher setting stays. Returns the topics changed (the broker applies the
+    change within moments)."""
+    limits = {settings.topic(s.name): s.max_message_bytes for s in TOPICS
+              if s.max_message_bytes and settings.topic(s.name) in existing}
+    if not limits:
+        return []
+    described = admin.describe_configs(
+        [ConfigResource(ConfigResourceType.TOPIC, name, ["max.message.bytes"]) for name in limits],
+        config_filter="all").get("topic", {})
+    low = {name: limit for name, limit in limits.items()
+           if int(described.get(name, {}).get("max.message.bytes", {}).get("value") or 0) < limit}
+    if low:
+        admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, name,
+                                            {"max.message.bytes": str(limit)})
+                             for name, limit in low.items()])
+    return sorted(low)
 
 
 def topic_partitions(settings: Settings) -> dict[str, int]:
