@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
@@ -24,9 +26,44 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(out, default=str)
 
 
+LIBRARIES = ("aiokafka", "faust", "mode", "kafka", "clickhouse_connect")
+
+
+class RepeatFilter(logging.Filter):
+    """Let a library's repeated message through once per window, with the count held back.
+
+    With the broker gone, aiokafka retries every 100 ms on each of its connections and logs
+    every failure: about 100 lines a second, which buried everything else and cost a third
+    of a core in formatting. The first line still says at once what is wrong."""
+
+    def __init__(self, window_s: float = 30.0, clock: Callable[[], float] = time.monotonic,
+                 prefixes: tuple[str, ...] = LIBRARIES) -> None:
+        super().__init__()
+        self.window_s = window_s
+        self.clock = clock
+        self.prefixes = prefixes
+        self.seen: dict[tuple[str, int, str], tuple[float, int]] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith(self.prefixes):
+            return True
+        key = (record.name, record.levelno, str(record.msg))
+        now = self.clock()
+        last = self.seen.get(key)
+        if last is not None and now - last[0] < self.window_s:
+            self.seen[key] = (last[0], last[1] + 1)
+            return False
+        if last is not None and last[1]:
+            record.suppressed = last[1]  # like messages held back since the last one shown
+            record.suppressed_seconds = round(now - last[0], 1)
+        self.seen[key] = (now, 0)
+        return True
+
+
 def configure(level: str = "WARNING") -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
+    handler.addFilter(RepeatFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
