@@ -33,8 +33,8 @@ class RepeatFilter(logging.Filter):
     """Let a library's repeated message through once per window, with the count held back.
 
     With the broker gone, aiokafka retries every 100 ms on each of its connections and logs
-    every failure: about 100 lines a second, which buried everything else and cost a third
-    of a core in formatting. The first line still says at once what is wrong."""
+    every failure: about 100 lines a second, burying everything else. The first line still
+    says at once what is wrong."""
 
     def __init__(self, window_s: float = 30.0, clock: Callable[[], float] = time.monotonic,
                  prefixes: tuple[str, ...] = LIBRARIES) -> None:

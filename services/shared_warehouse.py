@@ -77,7 +77,6 @@ def serve(client: Any, lock: threading.RLock, request: dict[str, Any]) -> dict[s
     raise ValueError(f"unknown operation {op!r}")
 
 
-
 class WarehouseError(RuntimeError):
     """The warehouse refused a statement; the message is ClickHouse's."""
 
@@ -93,6 +92,7 @@ def post_json(url: str, token: str, payload: dict[str, Any]) -> dict[str, Any]:
             return result
     except urllib.error.HTTPError as err:
         raise WarehouseError(json.loads(err.read()).get("error", str(err))) from None
+
 
 class Result:
     def __init__(self, rows: list[tuple[Any, ...]], columns: list[str]) -> None:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 
 from kafka import KafkaAdminClient
 from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
-from kafka.errors import TopicAlreadyExistsError
+from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from streams.settings import Settings
 from streams.topics import TOPICS
+
+log = logging.getLogger("pulse.topics")
 
 
 class BrokerUnreachable(ConnectionError):
@@ -64,15 +67,25 @@ def raise_message_limits(admin: KafkaAdminClient, settings: Settings,
               if s.max_message_bytes and settings.topic(s.name) in existing}
     if not limits:
         return []
-    described = admin.describe_configs(
-        [ConfigResource(ConfigResourceType.TOPIC, name, ["max.message.bytes"]) for name in limits],
-        config_filter="all").get("topic", {})
-    low = {name: limit for name, limit in limits.items()
-           if int(described.get(name, {}).get("max.message.bytes", {}).get("value") or 0) < limit}
-    if low:
-        admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, name,
-                                            {"max.message.bytes": str(limit)})
-                             for name, limit in low.items()])
+    try:
+        described = admin.describe_configs(
+            [ConfigResource(ConfigResourceType.TOPIC, name, ["max.message.bytes"])
+             for name in limits], config_filter="all").get("topic", {})
+        low = {name: limit for name, limit in limits.items()
+               if int(described.get(name, {}).get("max.message.bytes", {}).get("value") or 0)
+               < limit}
+        if low:
+            results = admin.alter_configs(
+                [ConfigResource(ConfigResourceType.TOPIC, name, {"max.message.bytes": str(limit)})
+                 for name, limit in low.items()]).get("topic", {})
+            refused = {name: str(r) for name, r in results.items() if str(r) != "OK"}
+            if refused:
+                raise KafkaError(f"refused: {refused}")
+    except KafkaError as err:  # e.g. no AlterConfigs permission on a managed cluster
+        log.warning("cannot raise max.message.bytes; set it on these topics by hand, or "
+                    "events over 1 MB are refused instead of dead-lettered",
+                    extra={"topics": sorted(limits), "error": str(err)})
+        return []
     return sorted(low)
 
 
