@@ -25,6 +25,7 @@ from faust.types import EventT
 
 from streams import failpoints
 from streams.activity import (
+    FINAL_WATERMARK_MS,
     Watermarks,
     activity_batches,
     activity_message,
@@ -48,7 +49,6 @@ from streams.topics import ACCOUNT_ACTIVITY, DEAD_LETTERS, INPUT_TOPICS, REFEREN
 log = logging.getLogger("pulse.pipeline")
 _TS, _TOPIC = EVENT_COLUMNS.index("ts"), EVENT_COLUMNS.index("_topic")
 T = TypeVar("T")
-FINAL_WATERMARK_MS = 2**53  # past any event time
 
 
 @dataclass

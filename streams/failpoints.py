@@ -6,6 +6,8 @@
   the restarted process runs through.
 - ``switched_on(name)``: true while the file ``PULSE_HOME/faults/<name>`` exists, so a
   test turns a fault (the warehouse refusing writes) on and off from outside.
+- ``delay(name)``: seconds to stall at the point (3, or ``PULSE_FAILPOINT_DELAY_SECONDS``),
+  0 unless armed: slow work made slower, to open a race window.
 - ``bug_ids()``: event ids (``PULSE_FAILPOINT_BUG_IDS``) on which processing raises, as a
   bug in our own code would.
 """
@@ -41,6 +43,10 @@ def hit(name: str) -> None:
 
 def switched_on(name: str) -> bool:
     return name in _ARMED and (_home() / "faults" / name).exists()
+
+
+def delay(name: str) -> float:
+    return float(os.environ.get("PULSE_FAILPOINT_DELAY_SECONDS", "3")) if name in _ARMED else 0.0
 
 
 def bug_ids() -> frozenset[str]:

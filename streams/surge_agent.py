@@ -48,7 +48,7 @@ class SurgeStats:
     evaluated: int = 0  # touches read as alerting points
     ticks: int = 0
     alerts: int = 0
-    waiting: int = 0  # activity messages waiting for the watermark
+    waiting: int = 0  # activity held: waiting for the watermark, or being evaluated
     positions: dict[tuple[str, int], int] = field(default_factory=dict)  # acked up to
 
 
@@ -180,11 +180,14 @@ def register_surge(app: faust.App, settings: Settings, sink: ClickHouseSink,
                     waiting.extend((event, b) for b in expand(body))
             low = sources.low(time.monotonic())
             ready = [(e, b) for e, b in waiting if low is not None and due(b) <= low]
-            stats.waiting = len(waiting) - len(ready)
+            # Counted until acked: a drain ends on waiting == 0 and positions past the ends,
+            # and a later watermark's ack moves the position past activity still evaluating.
+            stats.waiting = len(waiting)
             if not ready:
                 yield None
                 continue
             bodies = [b for _, b in ready]
+            await asyncio.sleep(failpoints.delay("slow_detection"))
             delay = 0.5
             while True:
                 try:
@@ -209,6 +212,7 @@ def register_surge(app: faust.App, settings: Settings, sink: ClickHouseSink,
             for e in done.values():  # a message is acked once all its accounts are read
                 await stream.ack(e)
                 _advance(stats.positions, e)
+            stats.waiting = len(waiting)
             stats.evaluated += sum(len(b.get("touches", ())) for b in bodies)
             stats.ticks += sum(1 for b in bodies if "tick" in b)
             stats.alerts += len(sent)

@@ -217,3 +217,20 @@ def test_a_drained_backlog_alerts_exactly_as_the_same_traffic_live(pulse_env: Pu
         got = {(r[0], r[1]) for r in ch.query(
             "SELECT alert_id, kind FROM abm.surge_alerts FINAL").result_rows}
     assert got == drained
+
+
+def test_a_drain_ends_only_after_its_last_evaluation(pulse_env: PulseEnv, receiver: Receiver):
+    """Surge detection lagging behind (each evaluation stalled 2 s): the drain
+    must wait for the last evaluation, not stop once a watermark's ack has moved past the
+    activity still being read; the alerts in the tail would be left to the next run."""
+    configure(pulse_env, receiver)
+    pulse_env.stack(ACCOUNTS)
+    pulse_env.publish_events(history() + buying_group(
+        2, MONDAY + timedelta(days=35, hours=14), people=5, each=3, tag="g"))
+    pulse_env.env.update({"PULSE_FAILPOINT": "slow_detection",
+                          "PULSE_FAILPOINT_DELAY_SECONDS": "2", "PULSE_BATCH_SIZE": "100"})
+    out = pulse_env.cli("run", "--drain").stdout
+    raised = alerts(pulse_env)
+    assert {(a["account_id"], a["kind"]) for a in raised} == {("a2", "spike"), ("a2", "surge")}
+    assert f"; {len(raised)} alert(s) raised" in out
+    assert set(receiver.ids()) == {a["alert_id"] for a in raised}  # delivered in this run
