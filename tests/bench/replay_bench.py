@@ -93,6 +93,9 @@ def main() -> None:
         print(f"first run: {secs:.0f}s ({n / secs:,.0f} records/s) - {out}")
         first = pulse("query", "SELECT count(), sum(score) FROM abm.events FINAL",
                       "--format", "csv")[1]
+        alerts_sql = ("SELECT arrayStringConcat(arraySort(groupArray(alert_id)), ';') AS ids "
+                      "FROM abm.surge_alerts FINAL")
+        first_alerts = pulse("query", alerts_sql, "--format", "csv")[1]
         secs, out = pulse("replay", "--from", before.isoformat())
         print(f"replay of everything: {secs:.0f}s ({n / secs:,.0f} records/s) - "
               f"{out.splitlines()[-1]}")
@@ -100,6 +103,10 @@ def main() -> None:
                        "--format", "csv")[1]
         print(f"tables after the first run: {first.splitlines()[-1]}; after the replay: "
               f"{second.splitlines()[-1]} ({'identical' if first == second else 'DIFFERENT'})")
+        second_alerts = pulse("query", alerts_sql, "--format", "csv")[1]
+        ids = [a for a in first_alerts.splitlines()[-1].strip('"').split(";") if a]
+        print(f"surge alerts after the first run: {len(ids)}; after the replay: "
+              f"{'the same ids' if first_alerts == second_alerts else 'DIFFERENT ids'}")
     finally:
         broker.stop()
 
