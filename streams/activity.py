@@ -26,11 +26,11 @@ _ID, _TS, _ACCOUNT, _NON_HUMAN, _FUTURE = (
     EVENT_COLUMNS.index(c) for c in ("event_id", "ts", "account_id", "non_human", "future"))
 
 
+FINAL_WATERMARK_MS = 2**53  # a drain's last watermark: past any event time
+
 # A clock this far ahead of ours is wrong, not early: such an event is stored (and
 # flagged `future`) but never moves the watermark or raises an alert. The surge queries
 # apply the same rule (`future = 0`).
-FINAL_WATERMARK_MS = 2**53  # a drain's last watermark: past any event time
-
 def from_the_future(row: tuple[object, ...]) -> bool:
     """Flagged at ingest (`future`): stamped more than 5 minutes after landing."""
     return bool(row[_FUTURE])
