@@ -12,6 +12,7 @@ watermark passes midnight, each customer account gets a tick (cooling is read da
 from __future__ import annotations
 
 import json
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -81,6 +82,40 @@ def expand(body: dict[str, Any]) -> list[dict[str, Any]]:
     return [body]
 
 
+def _touches(value: object) -> None:
+    if not isinstance(value, list) or not all(
+            isinstance(t, list) and len(t) == 2 and isinstance(t[0], int | float)
+            and not isinstance(t[0], bool) and isinstance(t[1], str) for t in value):
+        raise ValueError("touches must be a list of [event time ms, event_id]")
+
+
+def read_activity(raw: bytes | None) -> dict[str, Any]:
+    """An ``account_activity`` message, checked; ValueError (the reason) if it is not one
+    the pipeline writes (a stray producer, a corrupted record)."""
+    try:
+        body = json.loads(raw or b"")
+    except (ValueError, RecursionError) as err:
+        raise ValueError(f"not JSON ({type(err).__name__})") from None
+    if not isinstance(body, dict):
+        raise ValueError("not a JSON object")
+    if "watermark" in body:
+        if not isinstance(body.get("source"), str) or not isinstance(body["watermark"], int):
+            raise ValueError("a watermark needs a string source and an integer watermark")
+    elif "accounts" in body:
+        if not isinstance(body["accounts"], dict):
+            raise ValueError("accounts must map account ids to touches")
+        for touches in body["accounts"].values():
+            _touches(touches)
+    elif isinstance(body.get("account_id"), str):
+        if "touches" in body:
+            _touches(body["touches"])
+        if "tick" in body and not isinstance(body["tick"], int):
+            raise ValueError("tick must be an integer (ms)")
+    else:
+        raise ValueError("neither a watermark, account touches nor a tick")
+    return body
+
+
 def watermark_message(source: str, watermark_ms: int) -> bytes:
     return json.dumps({"source": source, "watermark": watermark_ms},
                       separators=(",", ":")).encode()
@@ -137,3 +172,82 @@ class SourceWatermarks:
         if active:
             return min(active)
         return max((wm for wm, _ in self.sources.values()), default=None)
+
+
+@dataclass
+class _Held:
+    """One account's part of an activity message, waiting for the watermark."""
+
+    event: Any  # the Kafka event: acked once every part of its message is evaluated
+    account_id: str
+    touches: list[list[Any]]  # [event time ms, event_id], not yet handed out
+    tick: int | None = None  # ms; a customer's day tick
+
+
+@dataclass
+class ActivityBuffer:
+    """Activity held until the watermark passes it, handed out touch by touch.
+
+    Each touch is evaluated once the watermark passes *it* (not its message's latest
+    touch), so readings reach surge detection in event-time order and a message whose
+    touches span days does not hold its early ones back behind later ones. A message is
+    acked once all its parts are evaluated; until then it counts as waiting (a drain ends
+    only when nothing waits)."""
+
+    held: list[_Held] = field(default_factory=list)
+    in_flight: dict[int, int] = field(default_factory=dict)  # id(event) -> parts handed out
+    events: dict[int, Any] = field(default_factory=dict)  # id(event) -> event, while unacked
+
+    def add(self, event: Any, body: dict[str, Any]) -> bool:
+        """Hold a message's parts; False when it holds nothing (ack it at once)."""
+        parts = [_Held(event, str(p["account_id"]), sorted(p.get("touches", ()),
+                                                           key=lambda t: t[0]), p.get("tick"))
+                 for p in expand(body)]
+        parts = [p for p in parts if p.touches or p.tick is not None]
+        if parts:
+            self.events[id(event)] = event
+            self.held.extend(parts)
+        return bool(parts)
+
+    @property
+    def waiting(self) -> int:
+        return len(self.events)
+
+    def take(self, low: float | None) -> tuple[list[dict[str, Any]], list[Any]]:
+        """Bodies of everything due by the watermark ``low`` (epoch seconds), and the
+        events they came from (pass them to ``settle`` once evaluated)."""
+        if low is None:
+            return [], []
+        bodies: list[dict[str, Any]] = []
+        sources: list[Any] = []
+        keep: list[_Held] = []
+        for h in self.held:
+            cut = bisect_right([t[0] for t in h.touches], low * 1000)
+            due_tick = h.tick is not None and h.tick <= low * 1000
+            if cut or due_tick:
+                body: dict[str, Any] = {"account_id": h.account_id}
+                if cut:
+                    body["touches"] = h.touches[:cut]
+                    h.touches = h.touches[cut:]
+                if due_tick:
+                    body["tick"] = h.tick
+                    h.tick = None
+                bodies.append(body)
+                sources.append(h.event)
+                self.in_flight[id(h.event)] = self.in_flight.get(id(h.event), 0) + 1
+            if h.touches or h.tick is not None:
+                keep.append(h)
+        self.held = keep
+        return bodies, sources
+
+    def settle(self, sources: list[Any]) -> list[Any]:
+        """Mark handed-out parts evaluated; returns the events now complete (to ack)."""
+        for event in sources:
+            self.in_flight[id(event)] -= 1
+        still = {id(h.event) for h in self.held}
+        done = []
+        for event in {id(e): e for e in sources}.values():
+            if not self.in_flight.get(id(event)) and id(event) not in still:
+                self.in_flight.pop(id(event), None)
+                done.append(self.events.pop(id(event)))
+        return done

@@ -15,7 +15,8 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -38,12 +39,15 @@ from streams.pipeline import (
     BatchResult,
     RawRecord,
     dead_letter_message,
+    dead_letter_row,
     process_batch,
 )
 from streams.reference import ReferenceData
+from streams.retries import retrying
 from streams.scoring import default_rules, load_rules
 from streams.settings import Settings
 from streams.sinks.clickhouse import ClickHouseSink, WriteSummary
+from streams.sinks.failures import is_transient, reason
 from streams.topics import ACCOUNT_ACTIVITY, DEAD_LETTERS, INPUT_TOPICS, REFERENCE_TOPICS
 
 log = logging.getLogger("pulse.pipeline")
@@ -93,21 +97,26 @@ def register_pipeline(
     def write(result: BatchResult) -> WriteSummary:
         if failpoints.switched_on("warehouse_down"):
             raise ConnectionError("the warehouse refuses writes (failpoint warehouse_down)")
-        return sink.write(result)
+        try:
+            return sink.write(result)
+        except Exception as err:
+            if is_transient(err):
+                raise
+            # A bug of ours, not the data's nor the world's: the batch is dead-lettered
+            # whole (bytes kept, to be replayed once fixed) instead of blocking the stream.
+            log.error("landing a batch failed; dead-lettering it", exc_info=err)
+            why = f"processing error: landing failed: {type(err).__name__}: {reason(err)}"
+            return sink.write(BatchResult(dead_letters=result.dead_letters + [
+                dead_letter_row(rec, why, datetime.now(UTC)) for rec in result.sources]))
 
     async def land(result: BatchResult) -> None:
-        delay = 0.5
-        while True:
-            try:
-                summary = await in_executor(write, result)
-                break
-            except Exception as err:  # warehouse down: wait, never drop or dead-letter
-                log.warning("warehouse write failed; retrying",
-                            extra={"error": str(err), "retry_in_s": delay})
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 10.0)
+        # Retried while the failure is about the world (warehouse down, timeouts): the
+        # stream waits, nothing is dead-lettered or skipped. Rows the warehouse refuses
+        # for a data reason come back as dead letters (see ClickHouseSink.write).
+        summary = await retrying(partial(in_executor, write, result), log,
+                                 "warehouse write failed; retrying")
         pending = []
-        for row in result.dead_letters:
+        for row in summary.dead_letter_rows:
             key = f"{row[0]}:{row[1]}:{row[2]}".encode()
             pending.append(await dead_letters.send(key=key, value=dead_letter_message(row)))
         # Then tell surge detection which accounts were touched, each on the partition that
@@ -119,7 +128,7 @@ def register_pipeline(
             await fut
         stats.landed += summary.events
         stats.duplicates += summary.duplicates
-        stats.dead_lettered += len(result.dead_letters)
+        stats.dead_lettered += len(summary.dead_letter_rows)
         stats.filtered += result.filtered
 
     @app.agent(inputs, name="pipeline")
@@ -138,7 +147,8 @@ def register_pipeline(
             attributor = failpoints.with_bugs(reference.attributor)
             result = process_batch(records, attributor, secret, settings.topic_prefix,
                                    links=reference.links, suppressed=reference.suppressed,
-                                   late_grace_s=settings.late_grace_seconds, rules=rules)
+                                   late_grace_s=settings.late_grace_seconds, rules=rules,
+                                   future_limit_s=settings.future_limit_hours * 3600)
             await land(result)
             wall = time.monotonic()
             for row in result.events:  # event time, now landed

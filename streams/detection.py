@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from streams.episodes import Alert, Episode, HygieneRules, decide
+from streams.episodes import Alert, Episode, HygieneRules, decide, is_late
 from streams.surge import (
     DAY,
     LOOKBACK_DAYS,
@@ -98,6 +98,8 @@ class Detector:
         prior = self.prior(account_id, touch.ts)
         name = self.info(account_id).name
         for mode in MODES:
+            if is_late(self.episode(account_id, mode), touch.ts):
+                continue
             surge = evaluate(account_id, mode, history, touch.ts, self.rules, prior, name)
             raised = self._decide(account_id, mode, surge, touch.ts)
             if raised:
@@ -109,6 +111,8 @@ class Detector:
         info = self.info(account_id)
         if not info.customer:
             return []
+        if is_late(self.episode(account_id, "cooling"), day_start):
+            return []
         surge = evaluate_cooling(account_id, self.histories[account_id], day_start,
                                  self.rules, info.name)
         if surge is None:
@@ -116,9 +120,12 @@ class Detector:
         raised = self._decide(account_id, "cooling", surge, day_start)
         return [raised] if raised else []
 
+    def episode(self, account_id: str, mode: str) -> Episode:
+        return self.episodes.get((account_id, mode)) or Episode(account_id, mode)
+
     def _decide(self, account_id: str, mode: str, surge: Surge, now: float) -> Alert | None:
         key = (account_id, mode)
-        before = self.episodes.get(key) or Episode(account_id, mode)
+        before = self.episode(account_id, mode)
         after, raised = decide(before, surge, now, self.rules, self.hygiene)
         if after != before:
             self.episodes[key] = after

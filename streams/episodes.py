@@ -41,6 +41,7 @@ class Episode:
     alerted_score: float = 0.0
     level: int = 0  # escalations so far
     last_alert_at: float = 0.0  # 0: never alerted
+    as_of: float = 0.0  # event time of the latest reading decided: readings before it are late
 
 
 @dataclass(frozen=True)
@@ -67,9 +68,24 @@ def _holds(surge: Surge, rules: SurgeRules) -> bool:
     return surge.score >= _exit_score(surge.mode, rules) and surge.status != "too_small"
 
 
+def is_late(ep: Episode, now: float) -> bool:
+    """A reading older than the episode's state arrived out of order (a late event, or a
+    message that waited for its watermark behind later ones): deciding on it would move the
+    state back in time (a second alert inside the cooldown, an escalation below the alert
+    it escalates), so it only counts as history for later readings."""
+    return now < ep.as_of
+
+
 def decide(ep: Episode, surge: Surge, now: float, rules: SurgeRules,
            hygiene: HygieneRules) -> tuple[Episode, Alert | None]:
-    """The episode after this reading, and the alert it raises, if any."""
+    """The episode after this reading, and the alert it raises, if any. Readings must come
+    in event-time order (``is_late`` filters the others)."""
+    ep, raised = _decide(ep, surge, now, rules, hygiene)
+    return (replace(ep, as_of=now) if now > ep.as_of else ep), raised
+
+
+def _decide(ep: Episode, surge: Surge, now: float, rules: SurgeRules,
+            hygiene: HygieneRules) -> tuple[Episode, Alert | None]:
     mode = surge.mode
     if ep.started_at and now - ep.last_hot_at > hygiene.quiet_s[mode]:
         ep = replace(ep, started_at=0.0, level=0, alerted_score=0.0)  # went quiet: over
@@ -94,3 +110,17 @@ def decide(ep: Episode, surge: Surge, now: float, rules: SurgeRules,
                  last_alert_at=now)
     kind = {"daily": "surge", "spike": "spike", "cooling": "cooling"}[mode]
     return ep, Alert(alert_id(ep.account_id, mode, now, 0), kind, surge, now, now)
+
+
+def restore(saved: Episode | None, account_id: str, mode: str, latest_alert_at: float,
+            episode_started_at: float, score: float, level: int) -> Episode:
+    """The episode as of its latest stored alert, when the state saved with it is older.
+
+    Alerts are stored before they are published and the episode state after, so a crash in
+    between leaves the state without its last alert: read back as it was, the next
+    reading would open a second episode inside the cooldown, or escalate below it."""
+    if saved is not None and saved.as_of >= latest_alert_at:
+        return saved
+    return Episode(account_id, mode, started_at=episode_started_at, last_hot_at=latest_alert_at,
+                   alerted_score=score, level=level, last_alert_at=latest_alert_at,
+                   as_of=latest_alert_at)

@@ -15,6 +15,12 @@ from datetime import UTC, datetime
 from streams.attribution.chain import Attributor
 from streams.attribution.identities import IdentityLink, IdentityLinks
 from streams.codecs import DecodeError, decode
+from streams.event_time import (
+    DEFAULT_FUTURE_LIMIT_S,
+    FUTURE_TOLERANCE_S,
+    EventTimeError,
+    check_event_time,
+)
 from streams.pseudonyms import keyed, person_key, truncate_ip, visitor_key
 from streams.scoring import ScoringRules, default_rules
 
@@ -25,7 +31,6 @@ EVENT_COLUMNS = (
     "platform", "company_name", "user_agent", "score", "url_class", "persona",
     "rules_version", "late", "future", "_topic", "_partition", "_offset", "ingested_at",
 )  # fmt: skip
-FUTURE_TOLERANCE_S = 300  # an event stamped further ahead of its landing is flagged `future`
 DEAD_LETTER_COLUMNS = ("topic", "partition", "offset", "payload", "error", "received_at")
 
 
@@ -40,6 +45,7 @@ class RawRecord:
 @dataclass
 class BatchResult:
     events: list[tuple[object, ...]] = field(default_factory=list)
+    sources: list[RawRecord] = field(default_factory=list)  # each event's record, in order
     dead_letters: list[tuple[object, ...]] = field(default_factory=list)
     links: list[IdentityLink] = field(default_factory=list)  # visitors newly known
     filtered: int = 0  # events of people who asked to be forgotten: dropped, by design
@@ -55,6 +61,7 @@ def process_batch(
     suppressed: set[str] | frozenset[str] = frozenset(),
     late_grace_s: float = 3600.0,
     rules: ScoringRules | None = None,
+    future_limit_s: float = DEFAULT_FUTURE_LIMIT_S,
 ) -> BatchResult:
     rules = rules or default_rules()
     now = now or datetime.now(UTC)
@@ -63,16 +70,17 @@ def process_batch(
     for rec in records:
         try:
             row = _event_row(rec, attributor, secret, topic_prefix, now, links, out, suppressed,
-                             late_grace_s, rules)
+                             late_grace_s, rules, future_limit_s)
             if row is None:
                 out.filtered += 1
             else:
                 out.events.append(row)
-        except DecodeError as err:
-            out.dead_letters.append(_dead_letter_row(rec, str(err), now))
+                out.sources.append(rec)
+        except (DecodeError, EventTimeError) as err:
+            out.dead_letters.append(dead_letter_row(rec, str(err), now))
         except Exception as err:  # a bug must cost one record a dead letter, not the stream
             out.dead_letters.append(
-                _dead_letter_row(rec, f"processing error: {type(err).__name__}: {err}", now)
+                dead_letter_row(rec, f"processing error: {type(err).__name__}: {err}", now)
             )
     return out
 
@@ -80,9 +88,10 @@ def process_batch(
 def _event_row(
     rec: RawRecord, attributor: Attributor, secret: bytes, prefix: str, now: datetime,
     links: IdentityLinks, out: BatchResult, suppressed: set[str] | frozenset[str],
-    late_grace_s: float, rules: ScoringRules,
+    late_grace_s: float, rules: ScoringRules, future_limit_s: float,
 ) -> tuple[object, ...] | None:
     event = decode(rec.value, rec.topic.removeprefix(prefix))
+    ts = check_event_time(event.ts, now, future_limit_s)
     visitor = visitor_key(event, secret)
     link = links.lookup(visitor)
     if suppressed and (visitor in suppressed or person_key(event, secret) in suppressed
@@ -96,12 +105,12 @@ def _event_row(
     persona = rules.persona(attributor.contacts.title(email)) if email else ""
     if visitor and email and match.method in ("contact", "email_domain"):
         # Seen together: this visitor is this person, here and in their other events.
-        new = IdentityLink(visitor, person, match.account_id, event.ts.astimezone(UTC))
+        new = IdentityLink(visitor, person, match.account_id, ts)
         if links.add(new):
             out.links.append(new)
     return (
         event.event_id,
-        event.ts.astimezone(UTC),
+        ts,
         event.type,
         event.channel,
         match.account_id,
@@ -126,8 +135,8 @@ def _event_row(
         url_class,
         persona,
         rules.version,
-        int((now - event.ts).total_seconds() > late_grace_s),
-        int((event.ts - now).total_seconds() > FUTURE_TOLERANCE_S),
+        int((now - ts).total_seconds() > late_grace_s),
+        int((ts - now).total_seconds() > FUTURE_TOLERANCE_S),
         rec.topic,
         rec.partition,
         rec.offset,
@@ -135,7 +144,7 @@ def _event_row(
     )
 
 
-def _dead_letter_row(rec: RawRecord, reason: str, now: datetime) -> tuple[object, ...]:
+def dead_letter_row(rec: RawRecord, reason: str, now: datetime) -> tuple[object, ...]:
     return (rec.topic, rec.partition, rec.offset, rec.value or b"", reason, now)
 
 

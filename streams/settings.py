@@ -96,6 +96,9 @@ class Settings(BaseSettings):
     late_grace_seconds: float = Field(
         3600.0, ge=0, description="An event landing later than this after it happened is "
         "flagged late (still counted in its own window).")
+    future_limit_hours: float = Field(
+        168.0, gt=0, le=8760, description="Events stamped further ahead of their arrival than "
+        "this are dead-lettered; closer ones are stored (flagged future past 5 minutes).")
     stitch_lookback_days: int = Field(
         30, ge=0, description="When a visitor becomes known, re-attribute their events this far "
         "back.")

@@ -20,9 +20,10 @@ import json
 import logging
 import time
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import faust
@@ -30,13 +31,15 @@ from faust.types import EventT
 
 from schemas.alerts import SurgeAlert
 from streams import failpoints
-from streams.activity import SourceWatermarks, expand
+from streams.activity import ActivityBuffer, SourceWatermarks, read_activity
 from streams.detection import AccountInfo, Detector
 from streams.episodes import Alert, Episode, HygieneRules
 from streams.reference import ReferenceData
+from streams.retries import retrying
 from streams.settings import Settings
 from streams.sinks.alerts import AlertStore, utc
 from streams.sinks.clickhouse import ClickHouseSink
+from streams.sinks.failures import isolate
 from streams.surge import DAY, HOUR, LOOKBACK_DAYS, SurgeRules, Touch
 from streams.topics import ACCOUNT_ACTIVITY, SURGE_ALERTS
 
@@ -58,19 +61,14 @@ def account_infos(reference: ReferenceData) -> dict[str, AccountInfo]:
             for a, acc in list(reference.accounts.items())}
 
 
-def due(body: Mapping[str, Any]) -> float:
-    """The event time the watermark must pass before the message can be evaluated."""
-    times = [t for t, _ in body.get("touches", ())]
-    if "tick" in body:
-        times.append(body["tick"])
-    return max(times, default=0) / 1000
-
-
 def evaluate_batch(store: AlertStore, infos: Mapping[str, AccountInfo], rules: SurgeRules,
                    hygiene: HygieneRules, priors_for: Callable[[int], Mapping[str, float]],
-                   bodies: list[dict[str, Any]]) -> tuple[list[Alert], list[Episode]]:
+                   bodies: list[dict[str, Any]]) -> tuple[list[Alert], list[Episode], list[Any]]:
     """Replay the touched accounts' history up to their newest point, reading surges at
-    the batch's touches and cooling at its ticks, exactly as ``detect_all`` would."""
+    the batch's touches and cooling at its ticks, exactly as ``detect_all`` would.
+
+    Returns the alerts raised, the episodes changed, and stored alerts whose state was
+    never saved (a crash between storing and publishing them): publish those again."""
     points: dict[str, set[str]] = defaultdict(set)
     ticks: dict[str, list[float]] = defaultdict(list)
     last: dict[str, float] = {}
@@ -83,14 +81,15 @@ def evaluate_batch(store: AlertStore, infos: Mapping[str, AccountInfo], rules: S
             ticks[account].append(body["tick"] / 1000)
             last[account] = max(last.get(account, 0.0), body["tick"] / 1000)
     if not last:
-        return [], []
+        return [], [], []
     accounts = sorted(last)
     first = min([ts_ms / 1000 for b in bodies for ts_ms, _ in b.get("touches", ())]
                 + [t for days in ticks.values() for t in days])
     # Raw touches cover the daily window before the earliest point (breadth needs who);
     # everything older comes aggregated by hour.
     raw_from = (int((first - rules.daily_window_hours * HOUR) // HOUR) - 1) * HOUR
-    detector = Detector(infos, rules, hygiene, priors_for, store.episodes(accounts))
+    episodes, resend = store.state(accounts)
+    detector = Detector(infos, rules, hygiene, priors_for, episodes)
     store.prime(detector, accounts, raw_from - LOOKBACK_DAYS * DAY, raw_from)
     stream: list[tuple[float, int, str, str, Touch | None]] = [
         (t.ts, 1, event_id, a, t)
@@ -105,7 +104,7 @@ def evaluate_batch(store: AlertStore, infos: Mapping[str, AccountInfo], rules: S
             raised += detector.close_day(account, ts)
         else:
             raised += detector.observe(account, touch, alert=event_id in points[account])
-    return raised, [detector.episodes[k] for k in sorted(detector.changed)]
+    return raised, [detector.episodes[k] for k in sorted(detector.changed)], resend
 
 
 def to_model(alert: Alert, info: AccountInfo, context: tuple[list[str], list[str]]
@@ -127,6 +126,23 @@ def _advance(positions: dict[tuple[str, int], int], event: EventT) -> None:
     positions[tp] = max(positions.get(tp, 0), event.message.offset + 1)
 
 
+@dataclass(frozen=True)
+class SurgeError:
+    """Activity (or an alert) that could not be handled: recorded, acked, never blocking."""
+
+    topic: str
+    partition: int
+    offset: int
+    account_id: str
+    payload: str
+    error: str
+
+
+def error_of(event: EventT, account_id: str, payload: str, error: str) -> SurgeError:
+    m = event.message
+    return SurgeError(m.topic, m.partition, m.offset, account_id, payload, error)
+
+
 def register_surge(app: faust.App, settings: Settings, sink: ClickHouseSink,
                    reference: ReferenceData) -> SurgeStats:
     stats = SurgeStats()
@@ -134,7 +150,7 @@ def register_surge(app: faust.App, settings: Settings, sink: ClickHouseSink,
     rules, hygiene = settings.surge_rules(), settings.hygiene_rules()
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pulse-surge")
     sources = SourceWatermarks(settings.watermark_idle_seconds)
-    waiting: list[tuple[EventT, dict[str, Any]]] = []
+    buffer = ActivityBuffer()
     priors: dict[int, Mapping[str, float]] = {}
     activity = app.topic(settings.topic(ACCOUNT_ACTIVITY), key_type=bytes, value_type=bytes,
                          key_serializer="raw", value_serializer="raw")
@@ -155,64 +171,92 @@ def register_surge(app: faust.App, settings: Settings, sink: ClickHouseSink,
                 priors[day] = store.tier_priors(infos, day)
             return priors[day]
 
-        raised, episodes = evaluate_batch(store, infos, rules, hygiene, priors_for, bodies)
+        raised, episodes, resend = evaluate_batch(store, infos, rules, hygiene, priors_for,
+                                                  bodies)
         models = [to_model(a, infos.get(a.surge.account_id) or AccountInfo(),
                            store.context(a.surge.account_id, a.surge.window_start,
                                          a.surge.window_end)) for a in raised]
         store.save_alerts(models)
-        return models, episodes
+        return resend + models, episodes
+
+    def detect_isolated(bodies: list[dict[str, Any]], taken: list[EventT],
+                        ) -> tuple[list[SurgeAlert], list[Episode], list[SurgeError]]:
+        """``detect``, account by account when a batch fails for a reason about the data:
+        the accounts it cannot evaluate are recorded, the others are read as usual."""
+        by_account: dict[str, list[int]] = defaultdict(list)
+        for i, body in enumerate(bodies):
+            by_account[body["account_id"]].append(i)
+        units = list(by_account.values())
+        models: list[SurgeAlert] = []
+        episodes: list[Episode] = []
+
+        def run(part: Sequence[list[int]]) -> None:
+            got = detect([bodies[i] for unit in part for i in unit])
+            models.extend(got[0])
+            episodes.extend(got[1])
+
+        failed = isolate(units, run, sink.ping)
+        errors = [error_of(taken[i], bodies[i]["account_id"], json.dumps(bodies[i]),
+                           f"surge detection failed: {why}")
+                  for j, why in failed for i in units[j]]
+        return models, episodes, errors
+
+    def save(episodes: list[Episode], errors: list[SurgeError]) -> None:
+        store.save_episodes(episodes)
+        store.save_errors(errors)
 
     async def in_executor(fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(executor, fn, *args)
 
     @app.agent(activity, name="surge")
     async def surge(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
+        async def ack(event: EventT) -> None:
+            await stream.ack(event)
+            _advance(stats.positions, event)
+
         batches = stream.noack_take(  # type: ignore[attr-defined]
             settings.batch_size, within=settings.watermark_interval_seconds)
         async for events in batches:
+            unreadable: list[SurgeError] = []
             for event in events:
-                body = json.loads(event.message.value)
+                try:
+                    body = read_activity(event.message.value)
+                except ValueError as err:
+                    raw = event.message.value or b""
+                    unreadable.append(error_of(event, "", raw[:65536].decode("utf-8", "replace"),
+                                               f"unreadable activity: {err}"))
+                    await ack(event)
+                    continue
                 if "watermark" in body:
                     sources.observe(body["source"], body["watermark"] / 1000, time.monotonic())
-                    await stream.ack(event)
-                    _advance(stats.positions, event)
-                else:
-                    waiting.extend((event, b) for b in expand(body))
-            low = sources.low(time.monotonic())
-            ready = [(e, b) for e, b in waiting if low is not None and due(b) <= low]
+                    await ack(event)
+                elif not buffer.add(event, body):
+                    await ack(event)
+            if unreadable:
+                await retrying(partial(in_executor, store.save_errors, unreadable), log,
+                               "recording surge errors failed; retrying")
             # Counted until acked: a drain ends on waiting == 0 and positions past the ends,
             # and a later watermark's ack moves the position past activity still evaluating.
-            stats.waiting = len(waiting)
-            if not ready:
+            stats.waiting = buffer.waiting
+            bodies, taken = buffer.take(sources.low(time.monotonic()))
+            if not bodies:
                 yield None
                 continue
-            bodies = [b for _, b in ready]
             await asyncio.sleep(failpoints.delay("slow_detection"))
-            delay = 0.5
-            while True:
-                try:
-                    models, episodes = await in_executor(detect, bodies)
-                    break
-                except Exception as err:  # warehouse trouble: wait, never skip
-                    log.warning("surge detection failed; retrying",
-                                extra={"error": str(err), "retry_in_s": delay})
-                    await asyncio.sleep(delay)
-                    delay = min(delay * 2, 10.0)
+            models, episodes, errors = await retrying(
+                partial(in_executor, detect_isolated, bodies, taken), log,
+                "surge detection failed; retrying")
             sent = [await alerts_topic.send(key=m.account_id.encode(),
                                             value=m.model_dump_json(by_alias=True).encode())
                     for m in models]
             for fut in sent:
                 await fut
             failpoints.hit("after_alert_sent")
-            await in_executor(store.save_episodes, episodes)
-            ready_bodies = {id(b) for _, b in ready}
-            waiting[:] = [(e, b) for e, b in waiting if id(b) not in ready_bodies]
-            still_waiting = {id(e) for e, _ in waiting}
-            done = {id(e): e for e, _ in ready if id(e) not in still_waiting}
-            for e in done.values():  # a message is acked once all its accounts are read
-                await stream.ack(e)
-                _advance(stats.positions, e)
-            stats.waiting = len(waiting)
+            await retrying(partial(in_executor, save, episodes, errors), log,
+                           "saving episodes failed; retrying")
+            for e in buffer.settle(taken):  # a message is acked once all its parts are read
+                await ack(e)
+            stats.waiting = buffer.waiting
             stats.evaluated += sum(len(b.get("touches", ())) for b in bodies)
             stats.ticks += sum(1 for b in bodies if "tick" in b)
             stats.alerts += len(sent)

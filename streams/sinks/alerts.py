@@ -7,13 +7,13 @@ second worker needs no state of its own beyond ``abm.surge_episodes``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from schemas.alerts import SurgeAlert
 from streams.detection import AccountInfo, Detector, prior_days, tier_priors
-from streams.episodes import Episode
+from streams.episodes import Episode, restore
 from streams.reference import Query
 from streams.settings import INFRA_DIR
 from streams.sinks.clickhouse import ClickHouseSink
@@ -21,14 +21,21 @@ from streams.surge import Touch
 
 QUERIES = INFRA_DIR / "clickhouse" / "queries"
 SQL = {name: (QUERIES / f"surge_{name}.sql").read_text()
-       for name in ("hours", "people", "touches", "tier_baseline", "episodes", "alert_context")}
+       for name in ("hours", "people", "touches", "tier_baseline", "episodes", "alert_context",
+                    "latest_alerts")}
 ALERT_COLUMNS = list(SurgeAlert.model_fields.keys() - {"schema_"})
+ALERT_COLUMNS_ORDERED = [c for c in SurgeAlert.model_fields if c != "schema_"]
 EPISODE_COLUMNS = ["account_id", "mode", "started_at", "last_hot_at", "alerted_score", "level",
-                   "last_alert_at"]
+                   "last_alert_at", "as_of"]
 
 
 def utc(ts: float) -> datetime:
     return datetime.fromtimestamp(ts, UTC)
+
+
+def epoch(when: datetime) -> float:
+    """A warehouse time (naive means UTC) as epoch seconds."""
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
 
 
 class AlertStore:
@@ -77,9 +84,26 @@ class AlertStore:
         return tier_priors(infos, self.week_scores(day, days)) if days else {}
 
     def episodes(self, accounts: list[str]) -> list[Episode]:
-        return [Episode(a, m, float(s), float(h), float(sc), int(lv), float(la))
-                for a, m, s, h, sc, lv, la in self.query(SQL["episodes"],
-                                                             {"accounts": accounts})]
+        return [Episode(a, m, float(s), float(h), float(sc), int(lv), float(la), float(ao))
+                for a, m, s, h, sc, lv, la, ao in self.query(SQL["episodes"],
+                                                                 {"accounts": accounts})]
+
+    def state(self, accounts: list[str]) -> tuple[list[Episode], list[SurgeAlert]]:
+        """The accounts' episodes, each brought up to its latest stored alert, and those
+        alerts whose state was never saved (to publish again; consumers deduplicate)."""
+        saved = {(e.account_id, e.mode): e for e in self.episodes(accounts)}
+        rows = self.query(SQL["latest_alerts"], {"accounts": accounts})
+        resend = []
+        for row in rows:
+            alert = SurgeAlert(**dict(zip(ALERT_COLUMNS_ORDERED, row, strict=True)))
+            key = (alert.account_id, alert.mode)
+            restored = restore(saved.get(key), alert.account_id, alert.mode,
+                               epoch(alert.detected_at), epoch(alert.episode_started_at),
+                               alert.score, alert.level)
+            if restored is not saved.get(key):
+                saved[key] = restored
+                resend.append(alert)
+        return list(saved.values()), resend
 
     def context(self, account_id: str, start: float, end: float) -> tuple[list[str], list[str]]:
         rows = self.query(SQL["alert_context"], {"account_id": account_id,
@@ -104,10 +128,21 @@ class AlertStore:
                                         column_names=ALERT_COLUMNS)
         return len(new)
 
+    def save_errors(self, errors: Sequence[Any]) -> None:
+        """``SurgeError`` rows into abm.surge_errors."""
+        if errors:
+            with self.sink.lock:
+                self.sink.client.insert(
+                    "abm.surge_errors",
+                    [[e.topic, e.partition, e.offset, e.account_id, e.payload, e.error]
+                     for e in errors],
+                    column_names=["topic", "partition", "offset", "account_id", "payload",
+                                  "error"])
+
     def save_episodes(self, episodes: list[Episode]) -> None:
         if episodes:
             rows: list[list[Any]] = [
                 [e.account_id, e.mode, utc(e.started_at), utc(e.last_hot_at), e.alerted_score,
-                 e.level, utc(e.last_alert_at)] for e in episodes]
+                 e.level, utc(e.last_alert_at), utc(e.as_of)] for e in episodes]
             with self.sink.lock:
                 self.sink.client.insert("abm.surge_episodes", rows, column_names=EPISODE_COLUMNS)

@@ -11,7 +11,7 @@ import pytest
 
 from services.surge_sim import simulate
 from streams.detection import AccountInfo, Detector, detect_all, prior_days, tier_priors
-from streams.episodes import Episode, HygieneRules
+from streams.episodes import Alert, Episode, HygieneRules, restore
 from streams.surge import DAY, SurgeRules, Touch
 from streams.surge_agent import evaluate_batch
 
@@ -22,6 +22,7 @@ class MemoryStore:
         for a, e, t in touches:  # in event-time order
             self.by_account[a].append((t.ts, e, t))
         self.saved: dict[tuple[str, str], Episode] = {}
+        self.alerts: dict[str, Alert] = {}  # stored before published, as the agent does
 
     def _range(self, account: str, start: float, end: float,
                inclusive: bool) -> list[tuple[float, str, Touch]]:
@@ -50,6 +51,27 @@ class MemoryStore:
 
     def episodes(self, accounts: list[str]) -> list[Episode]:
         return [e for (a, _), e in self.saved.items() if a in accounts]
+
+    def save_alerts(self, alerts: list[Alert]) -> None:
+        self.alerts.update({a.alert_id: a for a in alerts})
+
+    def state(self, accounts: list[str]) -> tuple[list[Episode], list[Alert]]:
+        saved = {(e.account_id, e.mode): e for e in self.episodes(accounts)}
+        latest: dict[tuple[str, str], Alert] = {}
+        for a in self.alerts.values():
+            key = (a.surge.account_id, a.surge.mode)
+            if a.surge.account_id in accounts and (
+                    key not in latest or (a.detected_at, a.level) > (latest[key].detected_at,
+                                                                     latest[key].level)):
+                latest[key] = a
+        resend = []
+        for key, a in latest.items():
+            restored = restore(saved.get(key), key[0], key[1], a.detected_at,
+                               a.episode_started_at, a.surge.score, a.level)
+            if restored is not saved.get(key):
+                saved[key] = restored
+                resend.append(a)
+        return list(saved.values()), resend
 
 
 @pytest.fixture(scope="module")
@@ -111,8 +133,8 @@ def test_batches_alert_like_one_pass(history, cut):
             day = today
             bodies.setdefault(a, {"account_id": a, "touches": []})["touches"].append(
                 [t.ts * 1000, e])
-        raised, episodes = evaluate_batch(store, accounts, rules, hygiene, priors,
-                                          list(bodies.values()))
+        raised, episodes, _ = evaluate_batch(store, accounts, rules, hygiene, priors,
+                                             list(bodies.values()))
         got |= {r.alert_id for r in raised}
         store.saved.update({(e.account_id, e.mode): e for e in episodes})
     assert got == expected

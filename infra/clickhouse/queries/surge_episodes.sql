@@ -5,6 +5,7 @@ SELECT
     toUnixTimestamp64Milli(last_hot_at) / 1000,
     alerted_score,
     level,
-    toUnixTimestamp64Milli(last_alert_at) / 1000
+    toUnixTimestamp64Milli(last_alert_at) / 1000,
+    toUnixTimestamp64Milli(as_of) / 1000
 FROM abm.surge_episodes FINAL
 WHERE account_id IN {accounts:Array(String)}

@@ -1,0 +1,61 @@
+"""Which event times are accepted, and why the rest become dead letters. Pure.
+
+An event lands only if its time can be kept exactly as the retention promises:
+
+- not older than the retention (``RETENTION_DAYS``, the TTL of ``abm.events``): an older
+  event would be reported as landed and then deleted by the TTL at once;
+- not before ``EARLIEST`` (2000-01-01), whatever the retention is set to;
+- not further ahead of its landing than the future limit (``PULSE_FUTURE_LIMIT_HOURS``,
+  7 days by default). Up to it the event is stored and flagged ``future`` when it is more
+  than ``FUTURE_TOLERANCE_S`` ahead (a sender clock running ahead); it never moves the
+  event-time watermark or raises an alert.
+
+Everything outside goes to the dead letters with a reason naming the accepted range, so a
+publisher's backfill of year 0001 or 9999 can neither stop a partition nor vanish.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+RETENTION_DAYS = 395  # the TTL of abm.events (migration 0001): keep the two equal
+FUTURE_TOLERANCE_S = 300  # an event stamped further ahead of its landing is flagged `future`
+DEFAULT_FUTURE_LIMIT_S = 7 * 86400
+
+
+class EventTimeError(ValueError):
+    """The event's time is outside the accepted range; ``str(err)`` is the reason."""
+
+
+def earliest_accepted(now: datetime) -> datetime:
+    return max(EARLIEST, now - timedelta(days=RETENTION_DAYS))
+
+
+def check_event_time(ts: datetime, now: datetime,
+                     future_limit_s: float = DEFAULT_FUTURE_LIMIT_S) -> datetime:
+    """``ts`` in UTC if it is accepted; EventTimeError (the dead-letter reason) if not."""
+    try:
+        utc = ts.astimezone(UTC)
+    except (OverflowError, ValueError):  # year 1 with a positive offset, year 9999 with a negative
+        raise EventTimeError(f"event time {ts.isoformat()} cannot be expressed in UTC") from None
+    low = earliest_accepted(now)
+    if utc < low:
+        why = ("before 2000-01-01" if low == EARLIEST and utc < EARLIEST
+               else f"older than the {RETENTION_DAYS}-day retention")
+        raise EventTimeError(f"event time {_iso(utc)} is {why}: accepted from {_iso(low)}")
+    high = now + timedelta(seconds=future_limit_s)
+    if utc > high:
+        raise EventTimeError(
+            f"event time {_iso(utc)} is more than {_span(future_limit_s)} ahead of its arrival "
+            f"({_iso(now)}): accepted up to {_iso(high)} (PULSE_FUTURE_LIMIT_HOURS)")
+    return utc
+
+
+def _iso(ts: datetime) -> str:
+    return ts.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _span(seconds: float) -> str:
+    hours = seconds / 3600
+    return f"{hours / 24:g} days" if hours >= 48 else f"{hours:g} hours"
