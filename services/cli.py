@@ -374,7 +374,8 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--format", choices=["table", "csv", "json"], default="table")
     q.set_defaults(fn=cmd_query)
     d = sub.add_parser("demo", help="the whole job on a generated sample, end to end")
-    d.add_argument("--days", type=int, default=14, help="days of history (alerts need a week)")
+    d.add_argument("--days", type=int, default=28,
+                   help="days of history (an account alerts once it has three weeks)")
     d.add_argument("--seed", type=int, default=7)
     d.set_defaults(fn=cmd_demo)
     return p

@@ -5,7 +5,9 @@ hours, quiet weekends, a two-day holiday dip for everyone, and per account eithe
 special, an injected surge (a step or a ramp for the daily trend, a one-hour burst of a
 buying group for the spike mode), a cooling customer, or a decoy that must not alert:
 weekly seasonality, noisy small accounts, one enthusiastic person, a crawler burst, an
-account that only appears late. Seeded: the same seed gives the same traffic.
+account that only appears late, and (one in 25, on top) a big steady account with a week of
+history: the cold start, bigger than its tier's usual level but as usual as ever for itself.
+Seeded: the same seed gives the same traffic.
 """
 
 from __future__ import annotations
@@ -94,11 +96,15 @@ def simulate(n_accounts: int = 500, days: int = 90, seed: int = 7) -> Simulation
     roles = rng.choice(["plain", "daily", "burst", "customer", "seasonal", "noisy", "solo",
                         "bot", "new"], size=n_accounts,
                        p=[0.38, 0.14, 0.08, 0.12, 0.06, 0.08, 0.05, 0.05, 0.04])
-    for i in range(n_accounts):
+    # The cold-start decoys come on top, from a generator of their own, so the rest of the
+    # population is the same traffic with or without them.
+    extra = np.random.default_rng(seed + 1_000_003)
+    plan = [(i, str(roles[i]), rng) for i in range(n_accounts)] + [
+        (n_accounts + j, "fresh_heavy", extra) for j in range(max(1, n_accounts // 25))]
+    for i, kind, rng in plan:  # noqa: B020 (each account draws from its own generator)
         aid = f"acc{i:04d}"
         role = str(rng.choice(["small", "medium", "large"], p=[0.4, 0.4, 0.2]))
-        kind = str(roles[i])
-        size = role if kind != "noisy" else "small"
+        size = {"noisy": "small", "fresh_heavy": "large"}.get(kind, role)
         per_day = {"small": rng.uniform(0.6, 2.5), "medium": rng.uniform(3, 10),
                    "large": rng.uniform(12, 40)}[size]
         pool = {"small": 5, "medium": 20, "large": 60}[size]
@@ -109,7 +115,11 @@ def simulate(n_accounts: int = 500, days: int = 90, seed: int = 7) -> Simulation
         rate = np.where(holiday, rate * 0.1, rate)
         if kind == "noisy":  # over-dispersed: some days far busier than others
             rate = rate * rng.gamma(0.6, 1 / 0.6, size=days)[day_of]
-        if kind == "new":
+        if kind == "fresh_heavy":  # cold start: a big, steady account with a week of history
+            begin = int(rng.integers(WARMUP_DAYS - 7, max(WARMUP_DAYS - 6, days - 21)))
+            rate = np.where(day_of >= begin, rate * 1.5, 0.0)
+            decoys[aid] = "fresh_heavy"
+        elif kind == "new":
             begin = int(rng.integers(55, 75))
             rate = np.where(day_of >= begin, rate, 0.0)
             decoys[aid] = "new_account"

@@ -52,6 +52,7 @@ class SurgeRules:
     min_z: float = 3.0  # least distance from the expectation, in standard deviations
     breadth_floor: int = 2  # least distinct people behind a surge or a spike
     prior_weight_weeks: float = 1.0  # the tier prior counts as this many weeks of evidence
+    min_own_weeks: int = 3  # history of its own an account needs before anything alerts
     daily_volume_floor: float = 15.0  # least score in the 7 days to call it a surge
     daily_enter: float = 70.0  # about 1.9x the expectation
     daily_exit: float = 60.0  # an episode ends below this (hysteresis)
@@ -69,7 +70,7 @@ class SurgeRules:
 class Surge:
     account_id: str
     mode: str  # daily | spike | cooling
-    status: str  # surging | cooling | usual | too_small
+    status: str  # surging | cooling | usual | too_small | new (too little history to tell)
     score: float  # 0-100, 50 = usual
     multiple: float  # recent volume / expected volume
     recent: float
@@ -196,7 +197,8 @@ class AccountHistory:
         return out
 
     def daily(self, now: float, rules: SurgeRules, prior_week: float) -> tuple[float, ...]:
-        """(recent, expected, people, new people, high intent) for the window to now."""
+        """(recent, expected, people, new people, high intent, spread, own weeks) for the
+        window to now."""
         h = int(now // HOUR)
         span = rules.daily_window_hours
         cache = self._cache
@@ -208,11 +210,10 @@ class AccountHistory:
             totals = _baseline(self, h, span, rules.baseline_weeks, first)
             cached = self._weeks = (h, span, totals, _variance(totals), first)
         weeks, spread = cached[2], cached[3]
-        k = rules.prior_weight_weeks
-        prior = prior_week * span / WEEK_HOURS
-        expected = (sum(weeks) + k * prior) / (len(weeks) + k)
+        expected = _expected(weeks, prior_week * span / WEEK_HOURS, rules)
         recent = cache[2] + self.hours.get(h, 0.0)
-        return recent, expected, cache[4], cache[5], cache[3] + self.intent.get(h, 0), spread
+        return (recent, expected, cache[4], cache[5], cache[3] + self.intent.get(h, 0), spread,
+                len(weeks))
 
     def _build_cache(self, h: int, span: int) -> list[float]:
         lo = h - span + 1
@@ -226,7 +227,8 @@ class AccountHistory:
         return self._cache
 
     def spike(self, now: float, rules: SurgeRules, prior_week: float) -> tuple[float, ...]:
-        """(recent, expected, people, new people, high intent) for the 60 minutes to now."""
+        """(recent, expected, people, new people, high intent, spread, own weeks) for the 60
+        minutes to now."""
         touches = self.touches_since(now - HOUR, now)
         recent = sum(t.score for t in touches)
         persons = {t.person for t in touches}
@@ -237,11 +239,9 @@ class AccountHistory:
         weeks = [self.hours.get(e, 0.0) * frac + self.hours.get(e - 1, 0.0) * (1 - frac)
                  for e in (h - WEEK_HOURS * w for w in range(1, rules.baseline_weeks + 1))
                  if e - 1 >= first]
-        k = rules.prior_weight_weeks
-        prior = prior_week / rules.working_hours_week
-        expected = (sum(weeks) + k * prior) / (len(weeks) + k)
+        expected = _expected(weeks, prior_week / rules.working_hours_week, rules)
         return (recent, expected, len(persons), new, sum(1 for t in touches if t.high_intent),
-                _variance(weeks))
+                _variance(weeks), len(weeks))
 
     def cooling(self, day_start: float, rules: SurgeRules,
                 days: int) -> tuple[float, ...] | None:
@@ -289,6 +289,19 @@ def _baseline(history: AccountHistory, h: int, span: int, weeks: int,
             for w in range(1, weeks + 1) if h - WEEK_HOURS * w - span + 1 >= first]
 
 
+def _expected(weeks: list[float], prior: float, rules: SurgeRules) -> float:
+    """The usual level: the account's own weeks, shrunk toward the tier prior (worth
+    ``prior_weight_weeks``), but never below its own average: shrinking a big account
+    toward the median of its tier would make it look hot for being big. 0 (nothing is
+    unusual) until the account has ``min_own_weeks`` of its own history: a fresh
+    deployment, or an account just added, has no idea yet what usual is."""
+    if len(weeks) < rules.min_own_weeks:
+        return 0.0
+    k = rules.prior_weight_weeks
+    own = sum(weeks) / len(weeks) if weeks else 0.0
+    return (sum(weeks) + k * max(prior, own)) / (len(weeks) + k)
+
+
 def _variance(weeks: list[float]) -> float:
     n = len(weeks)
     if n < 2:
@@ -321,12 +334,18 @@ def evaluate(account_id: str, mode: str, history: AccountHistory, now: float,
     """The account's daily trend or hourly spike as of ``now`` (event time); the reason is
     written for unusual readings, or always with ``explain``."""
     if mode == "daily":
-        recent, expected, people, new, intent, spread = history.daily(now, rules, prior_week)
+        recent, expected, people, new, intent, spread, own = history.daily(now, rules,
+                                                                          prior_week)
         enter, floor = rules.daily_enter, rules.daily_volume_floor
         span = rules.daily_window_hours * HOUR
     else:
-        recent, expected, people, new, intent, spread = history.spike(now, rules, prior_week)
+        recent, expected, people, new, intent, spread, own = history.spike(now, rules,
+                                                                          prior_week)
         enter, floor, span = rules.spike_enter, rules.spike_volume_floor, HOUR
+    if own < rules.min_own_weeks:  # cold start: no idea yet what usual is; say so, stay quiet
+        s = Surge(account_id, mode, "new", 50.0, 1.0, round(recent, 2), 0.0, int(people),
+                  int(new), int(intent), now - span, now)
+        return replace(s, reason=reason(s, name or account_id)) if explain else s
     multiple = (recent + 1.0) / (expected + 1.0)  # +1: no division by an empty baseline
     score = surge_score(multiple)
     status = "usual"
@@ -377,6 +396,9 @@ def reason(s: Surge, name: str) -> str:
                 f" days is {s.multiple:.1f}x its usual level ({s.recent:g} against "
                 f"{s.expected:g} expected); {s.people} "
                 f"{'person' if s.people == 1 else 'people'} active")
+    if s.status == "new":
+        return (f"{name}: too little history of its own to tell what is usual (a week of it "
+                f"is needed); {s.people} {'person' if s.people == 1 else 'people'} active")
     who = f"{s.people} {'person' if s.people == 1 else 'people'} from {name}"
     if s.mode == "spike":
         who += " in the last hour"

@@ -75,18 +75,27 @@ def test_one_enthusiastic_person_is_not_a_surge():
 
 def test_two_visits_after_nothing_are_not_infinite_growth():
     h = AccountHistory()
-    h.add(Touch(MONDAY + 10 * HOUR, 2.0, "a"))
-    h.add(Touch(MONDAY + 11 * HOUR, 2.0, "b"))
-    s = evaluate("tiny", "daily", h, MONDAY + 11 * HOUR, RULES, prior_week=20)
-    assert s.status == "usual" and s.multiple < 2
+    h.add(Touch(MONDAY - 15 * DAY, 0.5, "a"))  # three weeks of history of its own
+    h.add(Touch(MONDAY + 7 * DAY + 10 * HOUR, 2.0, "a"))
+    h.add(Touch(MONDAY + 7 * DAY + 11 * HOUR, 2.0, "b"))
+    s = evaluate("tiny", "daily", h, MONDAY + 7 * DAY + 11 * HOUR, RULES, prior_week=20)
+    assert s.status == "usual" and s.multiple < 3  # shrunk toward the tier, not infinite
 
 
-def test_a_new_account_with_a_busy_first_day_is_judged_against_its_tier():
+def test_cold_start_a_big_new_account_is_not_a_surge_for_being_bigger_than_its_tier():
+    """Right after deployment, or when an account is added, there is no history of its own:
+    compared with its tier's usual level, a big account would alert in its first week."""
     h = AccountHistory()
     end = burst(h, MONDAY + 10 * HOUR, people=6, each=3, page=False)
-    quiet_tier = evaluate("new", "daily", h, end, RULES, prior_week=5)
-    busy_tier = evaluate("new", "daily", h, end, RULES, prior_week=400)
-    assert quiet_tier.status == "surging" and busy_tier.status == "usual"
+    for mode in ("daily", "spike"):
+        s = evaluate("new", mode, h, end, RULES, prior_week=5, name="New Co", explain=True)
+        assert s.status == "new" and s.score == 50, s
+        assert s.reason.startswith("New Co: too little history of its own"), s.reason
+    # Heavy and steady with three weeks of its own: usual is its own level, not its tier's.
+    big = steady(weeks=4, per_hour=6)
+    tuesday_noon = MONDAY + 22 * DAY + 12 * HOUR
+    daily = evaluate("big", "daily", big, tuesday_noon, RULES, prior_week=20)
+    assert daily.status == "usual" and daily.expected >= 80, daily
 
 
 def test_a_customer_whose_engagement_drops_for_a_week_is_cooling():

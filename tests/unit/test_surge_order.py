@@ -199,6 +199,9 @@ def test_demo_double_surge_a_late_point_neither_reopens_nor_escalates():
     spike = Episode("acme", "spike", as_of=day + HOUR)
     detector = Detector({"acme": AccountInfo("Acme", "1")}, RULES, HYGIENE,
                         priors_for=lambda _: {"1": 10.0}, episodes=[state, spike])
+    for d in range(35):  # five quiet weeks of history of its own
+        detector.observe("acme", Touch(day - 42 * DAY + d * DAY + 12 * HOUR, 2.0, "p0"),
+                         alert=False)
     for i in range(40):  # a hot day a week earlier, arriving now
         detector.observe("acme", Touch(day - 7 * DAY + i * 60, 10.0, f"p{i % 8}", True),
                          alert=False)

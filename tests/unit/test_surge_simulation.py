@@ -28,6 +28,16 @@ def test_decoys_raise_no_alert(run):
     assert sum(1 for d in sim.decoys.values() if d in ("solo", "bot")) >= 10
 
 
+def test_cold_start_big_steady_accounts_with_a_week_of_history_raise_no_daily_trend(run):
+    """Compared with its tier's usual level, a big account looks hot in its first weeks;
+    against its own level it is as usual as ever."""
+    sim, alerts = run
+    fresh = {a for a, kind in sim.decoys.items() if kind == "fresh_heavy"}
+    assert len(fresh) >= 4
+    daily = [a for a in alerts if a.surge.account_id in fresh and a.surge.mode == "daily"]
+    assert daily == [], [a.surge.reason for a in daily]
+
+
 def test_the_holiday_dip_is_not_cooling(run):
     sim, alerts = run
     cooling_labelled = {lb.account_id for lb in sim.labels if lb.mode == "cooling"}
