@@ -98,9 +98,9 @@ def simulate(n_accounts: int = 500, days: int = 90, seed: int = 7) -> Simulation
                        p=[0.38, 0.14, 0.08, 0.12, 0.06, 0.08, 0.05, 0.05, 0.04])
     # The cold-start decoys come on top, from a generator of their own, so the rest of the
     # population is the same traffic with or without them.
-    extra = np.random.default_rng(seed + 1_000_003)
+    cold_start_rng = np.random.default_rng(seed + 1_000_003)
     plan = [(i, str(roles[i]), rng) for i in range(n_accounts)] + [
-        (n_accounts + j, "fresh_heavy", extra) for j in range(max(1, n_accounts // 25))]
+        (n_accounts + j, "fresh_heavy", cold_start_rng) for j in range(max(1, n_accounts // 25))]
     for i, kind, rng in plan:  # noqa: B020 (each account draws from its own generator)
         aid = f"acc{i:04d}"
         role = str(rng.choice(["small", "medium", "large"], p=[0.4, 0.4, 0.2]))
