@@ -48,8 +48,11 @@ def free_mail(settings: Settings) -> frozenset[str]:
 
 
 def non_human_filter(settings: Settings) -> NonHumanFilter:
-    ranges = [c.strip() for c in settings.privacy_proxy_ranges.split(";") if c.strip()]
-    return NonHumanFilter(settings.scanner_seconds, ranges)
+    def networks(spec: str) -> list[str]:
+        return [c.strip() for c in spec.split(";") if c.strip()]
+
+    return NonHumanFilter(settings.scanner_seconds, networks(settings.privacy_proxy_ranges),
+                          networks(settings.email_scanner_ranges))
 
 
 def backlog_targets(settings: Settings, names: tuple[str, ...] = INPUT_TOPICS,

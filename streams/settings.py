@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     privacy_proxy_ranges: str = Field(
         "17.0.0.0/8", description="';'-separated networks of privacy proxies that pre-fetch "
         "email (Apple Mail Privacy Protection); opens from them are not people.")
+    email_scanner_ranges: str = Field(
+        "", description="';'-separated networks of email security scanners (the gateways "
+        "that fetch every message on delivery); opens from them are not people.")
     name_cutoff: float = Field(
         85.0, ge=0, le=100, description="Company-name match: least rapidfuzz score (0-100).")
     name_margin: float = Field(
