@@ -24,9 +24,8 @@ def _settings() -> Settings:
 
 def cmd_up(args: argparse.Namespace) -> int:
     from services.local_kafka import LocalKafka, is_local
-    from services.owner import open_warehouse
     from services.topics_admin import ensure_topics
-    from services.warehouse import DirectWarehouse, migrate
+    from services.warehouse import DirectWarehouse, migrate, open_warehouse
 
     s = _settings()
     if is_local(s.kafka_bootstrap):
@@ -58,8 +57,8 @@ def cmd_down(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     from services.local_kafka import LocalKafka, is_local, port_of, port_open
-    from services.owner import open_warehouse, running_owner
     from services.topics_admin import topic_partitions
+    from services.warehouse import open_warehouse, running_holder
 
     s = _settings()
     ok = True
@@ -80,7 +79,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         except Exception as err:
             print(f"topics    unavailable: {err}")
             ok = False
-    owner = running_owner(s)
+    owner = running_holder(s)
     print(f"pipeline  {'running' if owner else 'not running'}")
     try:
         wh = open_warehouse(s)
@@ -93,11 +92,10 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    from services.owner import running_owner
-    from services.warehouse import DirectWarehouse, migrate
+    from services.warehouse import DirectWarehouse, migrate, running_holder
 
     s = _settings()
-    if s.embedded and running_owner(s):
+    if s.embedded and running_holder(s):
         print("the running pipeline owns the warehouse and migrated it at start")
         return 0
     wh = DirectWarehouse(s)
@@ -110,10 +108,9 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 @contextmanager
 def _reference_writer(s: Settings) -> Iterator[tuple[Warehouse, ReferencePublisher]]:
     """What changes reference data needs: its topics, a migrated warehouse, a producer."""
-    from services.owner import open_warehouse
     from services.reference_topics import ReferencePublisher
     from services.topics_admin import ensure_topics
-    from services.warehouse import DirectWarehouse, migrate
+    from services.warehouse import DirectWarehouse, migrate, open_warehouse
 
     ensure_topics(s)
     wh = open_warehouse(s)
@@ -160,7 +157,7 @@ def cmd_forget(args: argparse.Namespace) -> int:
 
 def cmd_explain(args: argparse.Namespace) -> int:
     from services.explain import explain
-    from services.owner import open_warehouse
+    from services.warehouse import open_warehouse
 
     text = explain(open_warehouse(_settings()), args.event_id)
     if text is None:
@@ -172,8 +169,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 def cmd_attribute(args: argparse.Namespace) -> int:
     from services.explain import attribute_lines
-    from services.owner import open_warehouse
     from services.publisher import read_lines
+    from services.warehouse import open_warehouse
 
     s = _settings()
     for line in attribute_lines(s, open_warehouse(s), read_lines(Path(args.file))):
@@ -210,8 +207,8 @@ def cmd_surging(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime, time, timedelta
 
     from services import render
-    from services.owner import open_warehouse
     from services.surging import parse_duration, read_all, recent_alerts
+    from services.warehouse import open_warehouse
 
     s = _settings()
     wh = open_warehouse(s)
@@ -262,9 +259,8 @@ def cmd_alerts(args: argparse.Namespace) -> int:
 
 
 def cmd_rescore(args: argparse.Namespace) -> int:
-    from services.owner import open_warehouse
     from services.rescore import rescore
-    from services.warehouse import DirectWarehouse, migrate
+    from services.warehouse import DirectWarehouse, migrate, open_warehouse
     from streams.scoring import DEFAULT_RULES
 
     s = _settings()
@@ -278,11 +274,11 @@ def cmd_rescore(args: argparse.Namespace) -> int:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    from services.owner import running_owner
     from services.replay import parse_when, rewind
+    from services.warehouse import running_holder
 
     s = _settings()
-    if s.embedded and running_owner(s):
+    if s.embedded and running_holder(s):
         print("stop the running pipeline first: a replay rewinds its consumer group",
               file=sys.stderr)
         return 2
@@ -293,12 +289,16 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 def cmd_query(args: argparse.Namespace) -> int:
     from services import render
-    from services.owner import open_warehouse
+    from services.warehouse import open_warehouse
 
+    s = _settings()
     sql = args.sql if args.sql != "-" else sys.stdin.read()
-    result = open_warehouse(_settings()).query(sql, readonly=True)
+    result = open_warehouse(s).query(sql, readonly=True)
     fmt = {"table": render.table, "csv": render.as_csv, "json": render.as_json}[args.format]
     print(fmt(result.columns, result.rows))
+    if result.truncated:
+        print(f"pulse query: only the first {s.query_max_rows} rows are shown "
+              "(PULSE_QUERY_MAX_ROWS); add a LIMIT or an aggregate", file=sys.stderr)
     return 0
 
 

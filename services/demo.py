@@ -7,14 +7,13 @@ import time
 
 from services import render
 from services.local_kafka import LocalKafka, is_local
-from services.owner import running_owner
 from services.publisher import publish
 from services.reference_loader import insert_accounts, insert_contacts, insert_ip_ranges
 from services.reference_topics import ReferencePublisher
 from services.runner import run_pipeline
 from services.sample import build_sample
 from services.topics_admin import ensure_topics
-from services.warehouse import CLICKHOUSE_DIR, DirectWarehouse, migrate
+from services.warehouse import CLICKHOUSE_DIR, DirectWarehouse, migrate, running_holder
 from streams.settings import Settings
 
 QUERIES = CLICKHOUSE_DIR / "queries"
@@ -23,7 +22,7 @@ QUERIES = CLICKHOUSE_DIR / "queries"
 def run_demo(s: Settings, days: int, seed: int) -> int:
     """Start the stack, load a generated sample, drain it and print what a user wants to see."""
     t0 = time.monotonic()
-    if s.embedded and running_owner(s):
+    if s.embedded and running_holder(s):
         print("a pipeline is running on this PULSE_HOME; stop it (Ctrl-C) and run the demo again",
               file=sys.stderr)
         return 2

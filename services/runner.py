@@ -16,11 +16,16 @@ import faust
 from kafka import KafkaConsumer, TopicPartition
 
 from services.alerts.delivery import register_delivery
-from services.owner import OwnerServer
 from services.reference_topics import read_all, seed_from_warehouse
-from services.shared_warehouse import SharedClient
 from services.topics_admin import ensure_topics
-from services.warehouse import ENGINE_LOCK, DirectWarehouse, WarehouseBusy, migrate
+from services.warehouse import (
+    ENGINE_LOCK,
+    DirectWarehouse,
+    HolderServer,
+    SharedClient,
+    WarehouseBusy,
+    migrate,
+)
 from streams.agents import PipelineStats, register_pipeline
 from streams.app import create_app
 from streams.attribution.domains import disposable_domains, shipped_free_mail_domains
@@ -88,7 +93,7 @@ def summary_line(result: RunResult) -> str:
             + f"; {result.surge.alerts} alert(s) raised")
 
 
-def _exit_if_stuck(owner: OwnerServer | None, grace_s: float = STOP_GRACE_S,
+def _exit_if_stuck(holder: HolderServer | None, grace_s: float = STOP_GRACE_S,
                    last_words: Callable[[], str] | None = None) -> None:
     """Faust can hang stopping an agent parked in ``take(within=...)`` (faust-streaming
     issue #162). Everything acked has landed, so if the stop has not finished after the
@@ -96,8 +101,8 @@ def _exit_if_stuck(owner: OwnerServer | None, grace_s: float = STOP_GRACE_S,
     def watchdog() -> None:
         time.sleep(grace_s)
         log.warning("faust did not stop in time; exiting", extra={"grace_s": grace_s})
-        if owner is not None:
-            owner.stop()
+        if holder is not None:
+            holder.stop()
         if last_words is not None:
             print(last_words(), flush=True)
         logging.shutdown()
@@ -107,14 +112,14 @@ def _exit_if_stuck(owner: OwnerServer | None, grace_s: float = STOP_GRACE_S,
 
 
 class PulseWorker(faust.Worker):
-    held: dict[str, Any]  # "owner": the OwnerServer while this process holds chDB
+    held: dict[str, Any]  # "holder": the HolderServer while this process holds chDB
 
     def _on_sigterm(self) -> None:
-        _exit_if_stuck(self.held.get("owner"))
+        _exit_if_stuck(self.held.get("holder"))
         super()._on_sigterm()
 
     def _on_sigint(self) -> None:
-        _exit_if_stuck(self.held.get("owner"))
+        _exit_if_stuck(self.held.get("holder"))
         super()._on_sigint()
 
 
@@ -122,14 +127,14 @@ def run_pipeline(settings: Settings, drain: bool = False) -> RunResult:
     """Run until stopped (SIGTERM/SIGINT), or with ``drain`` until the backlog has landed."""
     started = time.monotonic()
     ensure_topics(settings)
-    held: dict[str, Any] = {"owner": None, "warehouse": None}
+    held: dict[str, Any] = {"holder": None, "warehouse": None}
 
     def hold(client: Any) -> None:
         """This process holds the embedded engine from now on: serve it."""
         held["warehouse"] = DirectWarehouse(settings, writer=client)
         migrate(client)
-        held["owner"] = OwnerServer(held["warehouse"], settings)
-        held["owner"].start()
+        held["holder"] = HolderServer(held["warehouse"], settings)
+        held["holder"].start()
 
     client: Any
     try:
@@ -192,22 +197,22 @@ def run_pipeline(settings: Settings, drain: bool = False) -> RunResult:
             elif deliverer.in_flight == 0 and caught_up(deliverer.positions, phase["ends"]):
                 log.info("backlog drained", extra={"alerts": surge.alerts})
                 phase["name"] = "done"
-                _exit_if_stuck(held["owner"], last_words=lambda: summary_line(RunResult(
+                _exit_if_stuck(held["holder"], last_words=lambda: summary_line(RunResult(
                     stats, time.monotonic() - started, surge)))
                 asyncio.ensure_future(worker.stop())
 
     log.info("pipeline starting", extra={"settings": settings.masked()})
     if held["warehouse"] is not None and settings.embedded:
-        held["owner"] = OwnerServer(held["warehouse"], settings)
-        held["owner"].start()
+        held["holder"] = HolderServer(held["warehouse"], settings)
+        held["holder"].start()
     exit_code: object = 0
     try:
         worker.execute_from_commandline()
     except SystemExit as exit_:
         exit_code = exit_.code
     finally:
-        if held["owner"] is not None:
-            held["owner"].stop()
+        if held["holder"] is not None:
+            held["holder"].stop()
         if held["warehouse"] is not None:
             held["warehouse"].close()
     if exit_code not in (0, None) and drain and phase["name"] == "done":

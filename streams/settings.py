@@ -159,6 +159,11 @@ class Settings(BaseSettings):
     alert_retry_seconds: float = Field(
         1.0, gt=0, description="First retry delay; doubles with each attempt.")
     alert_timeout_seconds: float = Field(5.0, gt=0, description="HTTP timeout per attempt.")
+    query_timeout_seconds: float = Field(
+        30.0, gt=0, description="`pulse query` (and other read-only analyst queries) stops "
+        "after this long.")
+    query_max_rows: int = Field(
+        10000, ge=1, description="`pulse query` returns at most this many rows (and says so).")
     log_level: str = Field("WARNING", description="Log level of AccountPulse and Faust.")
 
     def surge_rules(self) -> SurgeRules:

@@ -98,7 +98,7 @@ class PulseEnv:
 
     def start_pipeline(self, *args: str) -> subprocess.Popen[str]:
         """`pulse run` in the background, returned once it serves the warehouse."""
-        from services.owner import owner_file
+        from services.warehouse import holder_file
 
         proc = self.start("run", *args)
 
@@ -107,7 +107,7 @@ class PulseEnv:
                 raise AssertionError(f"pulse run exited {proc.returncode}: "
                                      f"{proc.log.read_text()[-3000:]}")  # type: ignore[attr-defined]
             try:
-                return bool(json.loads(owner_file(self.settings).read_text())["pid"] == proc.pid)
+                return bool(json.loads(holder_file(self.settings).read_text())["pid"] == proc.pid)
             except (OSError, ValueError):
                 return False
 

@@ -40,9 +40,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition  # noqa: E402
 
 from services.local_kafka import LocalKafka, free_port  # noqa: E402
-from services.owner import running_owner  # noqa: E402
 from services.publisher import route  # noqa: E402
 from services.synthetic import Reference, synthetic_events, synthetic_reference  # noqa: E402
+from services.warehouse.holder import HolderWarehouse, running_holder  # noqa: E402
 from streams.settings import Settings  # noqa: E402
 from streams.topics import INPUT_TOPICS  # noqa: E402
 
@@ -81,7 +81,7 @@ class Bench:
         procs = [subprocess.Popen([PULSE, "run"], env=self.env(name),
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
         deadline = time.monotonic() + 300
-        while running_owner(self.settings(name)) is None:
+        while running_holder(self.settings(name)) is None:
             if time.monotonic() > deadline or procs[0].poll() is not None:
                 raise RuntimeError(f"pulse run ({name}) did not start")
             time.sleep(0.2)
@@ -91,9 +91,9 @@ class Bench:
         return procs
 
     def query(self, name: str, sql: str) -> list[tuple[Any, ...]]:
-        owner = running_owner(self.settings(name))
-        assert owner is not None, f"no pipeline serves {name}"
-        return owner.query(sql).rows
+        address = running_holder(self.settings(name))
+        assert address is not None, f"no pipeline serves {name}"
+        return HolderWarehouse(address).query(sql).rows
 
 
 def stop(procs: list[subprocess.Popen[bytes]]) -> None:
@@ -229,8 +229,9 @@ def latency(bench: Bench, ref: Reference, rates: list[int], seconds: float,
     procs = bench.start_workers("latency", 1)
     results: dict[str, dict[str, float]] = {}
     try:
-        owner = running_owner(bench.settings("latency"))
-        assert owner is not None
+        address = running_holder(bench.settings("latency"))
+        assert address is not None
+        owner = HolderWarehouse(address)
         producer = KafkaProducer(bootstrap_servers=bench.bootstrap, acks="all", linger_ms=2)
         warm = synthetic_events(ref, 300, rng, time.time(), 3, prefix="warm-")
         paced(owner, producer, [json.dumps(e).encode() for e in warm], 100)  # group joined

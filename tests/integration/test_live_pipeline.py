@@ -8,7 +8,7 @@ import signal
 
 import pytest
 
-from services.owner import owner_file
+from services.warehouse import holder_file
 from tests.conftest import PulseEnv, wait_for
 
 pytestmark = pytest.mark.integration
@@ -75,6 +75,6 @@ def test_query_load_and_status_while_the_pipeline_runs(pulse_env: PulseEnv, tmp_
     out = run.log.read_text()  # type: ignore[attr-defined]
     assert run.returncode == 0, out
     assert "processed" in out
-    assert not owner_file(pulse_env.settings).exists()
+    assert not holder_file(pulse_env.settings).exists()
     # With the pipeline stopped, pulse opens the embedded engine itself.
     assert pulse_env.query("SELECT count() AS n FROM abm.accounts")[0]["n"] == 1
