@@ -293,7 +293,7 @@ def cmd_query(args: argparse.Namespace) -> int:
 
     s = _settings()
     sql = args.sql if args.sql != "-" else sys.stdin.read()
-    result = open_warehouse(s).query(sql, readonly=True)
+    result = open_warehouse(s).analyze(sql)
     fmt = {"table": render.table, "csv": render.as_csv, "json": render.as_json}[args.format]
     print(fmt(result.columns, result.rows))
     if result.truncated:

@@ -5,7 +5,9 @@ holder (``holder.py``) serves the same calls while ``pulse run`` holds chDB."""
 
 from __future__ import annotations
 
+import contextlib
 import re
+import threading
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -25,6 +27,7 @@ class QueryResult:
 
 class Warehouse(Protocol):
     def query(self, sql: str, readonly: bool = True) -> QueryResult: ...
+    def analyze(self, sql: str) -> QueryResult: ...
     def insert(self, table: str, columns: list[str], rows: list[list[Any]]) -> int: ...
     def command(self, sql: str, parameters: dict[str, Any] | None = None) -> None: ...
     def query_params(self, sql: str, parameters: dict[str, Any]) -> list[tuple[Any, ...]]: ...
@@ -63,27 +66,37 @@ class DirectWarehouse:
     def __init__(self, settings: Settings, writer: Client | None = None) -> None:
         self.settings = settings
         self.writer = writer or connect(settings)
-        self._reader: Client | None = None
+        self._local = threading.local()  # read-only sessions per thread (the holder's)
+        self._readers: list[Client] = []
+
+    def _session(self, kind: str) -> Client:
+        client: Client | None = getattr(self._local, kind, None)
+        if client is None:
+            client = readonly_client(self.settings, analyst=kind == "analyst")
+            setattr(self._local, kind, client)
+            self._readers.append(client)
+        return client
 
     @property
     def reader(self) -> Client:
-        if self._reader is None:
-            self._reader = readonly_client(self.settings)
-        return self._reader
+        """The commands' own reads: read-only, unbounded."""
+        return self._session("reader")
 
     def query(self, sql: str, readonly: bool = True) -> QueryResult:
-        """One statement. Read-only queries (analysts') run on their own session, never
-        waiting for ingestion, stopped after PULSE_QUERY_TIMEOUT_SECONDS and cut at
-        PULSE_QUERY_MAX_ROWS rows."""
-        if not readonly:
-            with ENGINE_LOCK:
-                result = self.writer.query(sql)
-                return QueryResult(list(result.column_names),
-                                   [t.name for t in result.column_types],
-                                   [tuple(r) for r in result.result_rows])
+        """The commands' own SQL; read-only unless ``readonly`` is False (then it writes,
+        through the one writer session)."""
+        client = self.reader if readonly else self.writer
+        with ENGINE_LOCK if not readonly else contextlib.nullcontext():
+            result = client.query(sql)
+            return QueryResult(list(result.column_names), [t.name for t in result.column_types],
+                               [tuple(r) for r in result.result_rows])
+
+    def analyze(self, sql: str) -> QueryResult:
+        """An analyst's query (`pulse query`): one statement, on a read-only session of its
+        own that never waits for ingestion, stopped after PULSE_QUERY_TIMEOUT_SECONDS and
+        cut at PULSE_QUERY_MAX_ROWS rows (``truncated`` says so)."""
         cap = self.settings.query_max_rows
-        result = self.reader.query(single_statement(sql), settings={
-            "max_result_rows": cap + 1, "result_overflow_mode": "break"})
+        result = self._session("analyst").query(single_statement(sql))
         rows = [tuple(r) for r in result.result_rows[:cap + 1]]
         return QueryResult(list(result.column_names), [t.name for t in result.column_types],
                            rows[:cap], truncated=len(rows) > cap)
@@ -106,6 +119,5 @@ class DirectWarehouse:
 
     def close(self) -> None:
         with ENGINE_LOCK:
-            for client in (self._reader, self.writer):
-                if client is not None:
-                    client.close()
+            for client in [*self._readers, self.writer]:
+                client.close()

@@ -39,17 +39,23 @@ def connect(settings: Settings) -> Client:
         raise
 
 
-def readonly_client(settings: Settings) -> Client:
-    """A client whose session refuses writes, file() and url(), with the analysts' time
-    limit. On chDB a per-query setting is applied with SET and sticks to the session, so
-    analysts get a session of their own that is read-only for good."""
+def readonly_client(settings: Settings, analyst: bool = False) -> Client:
+    """A client whose session refuses writes, file() and url(); an analyst's also stops a
+    query after PULSE_QUERY_TIMEOUT_SECONDS and a result after PULSE_QUERY_MAX_ROWS (+1, to
+    tell that rows were cut). On chDB a per-query setting is applied with SET and sticks to
+    the session, and readonly = 1 forbids changing settings afterwards, so each kind of
+    reader has a session of its own, set up once."""
     client = connect(settings)
-    # readonly last: once set, a session may change no more settings.
-    limits = {"max_execution_time": str(settings.query_timeout_seconds), "readonly": "1"}
-    if settings.embedded:
-        for name, value in limits.items():
-            client.command(f"SET {name} = {value}")
-    else:
-        for name, value in limits.items():
+    limits: dict[str, str] = {}
+    if analyst:
+        limits = {"max_execution_time": str(settings.query_timeout_seconds),
+                  "max_result_rows": str(settings.query_max_rows + 1),
+                  "result_overflow_mode": "break"}
+    limits["readonly"] = "1"  # last: once set, the session may change no more settings
+    for name, value in limits.items():
+        if settings.embedded:
+            client.command(f"SET {name} = {value!r}" if not value.replace(".", "").isdigit()
+                           else f"SET {name} = {value}")
+        else:
             client.set_client_setting(name, value)
     return client

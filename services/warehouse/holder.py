@@ -46,8 +46,7 @@ class Call:
     args: dict[str, Any]
 
 
-def _query(wh: DirectWarehouse, sql: str, readonly: bool = True) -> dict[str, Any]:
-    r = wh.query(sql, readonly=readonly)
+def _result(r: QueryResult) -> dict[str, Any]:
     return {"columns": r.columns, "types": r.types, "rows": r.rows, "truncated": r.truncated}
 
 
@@ -74,7 +73,8 @@ def _client_command(wh: DirectWarehouse, sql: str,
 # The whole protocol: what a call may ask of the holder's warehouse.
 OPS: dict[str, Callable[..., Any]] = {
     "ping": lambda wh: "pong",
-    "query": _query,
+    "query": lambda wh, sql, readonly=True: _result(wh.query(sql, readonly=readonly)),
+    "analyze": lambda wh, sql: _result(wh.analyze(sql)),
     "query_params": lambda wh, sql, parameters: wh.query_params(sql, parameters),
     "command": lambda wh, sql, parameters=None: wh.command(sql, parameters),
     "insert": lambda wh, table, columns, rows: wh.insert(table, columns, rows),
@@ -220,9 +220,10 @@ class HolderWarehouse:
         self.address = address
 
     def query(self, sql: str, readonly: bool = True) -> QueryResult:
-        r = self.address.call("query", sql=sql, readonly=readonly)
-        return QueryResult(r["columns"], r["types"], [tuple(row) for row in r["rows"]],
-                           r["truncated"])
+        return _from(self.address.call("query", sql=sql, readonly=readonly))
+
+    def analyze(self, sql: str) -> QueryResult:
+        return _from(self.address.call("analyze", sql=sql))
 
     def query_params(self, sql: str, parameters: dict[str, Any]) -> list[tuple[Any, ...]]:
         return [tuple(r) for r in self.address.call("query_params", sql=sql,
@@ -236,6 +237,11 @@ class HolderWarehouse:
 
     def close(self) -> None:
         pass
+
+
+def _from(r: dict[str, Any]) -> QueryResult:
+    return QueryResult(r["columns"], r["types"], [tuple(row) for row in r["rows"]],
+                       r["truncated"])
 
 
 def open_warehouse(settings: Settings) -> Warehouse:
