@@ -39,11 +39,15 @@ def _ip(value: object) -> str:
     return str(addr)
 
 
-def _email(value: str) -> str:
+def valid_email(value: str) -> str:
+    """The address, trimmed and lower-cased; ValueError if it is not one."""
     value = value.strip().lower()
     if not _EMAIL.match(value):
         raise ValueError(f"{value!r} is not an email address")
     return value
+
+
+_email = valid_email
 
 
 Timestamp = Annotated[datetime, BeforeValidator(_rfc3339)]

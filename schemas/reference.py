@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from ipaddress import ip_network
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Annotated, ClassVar, Literal
 from urllib.parse import urlsplit
 
+import idna
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -33,14 +34,32 @@ def _domain(value: str) -> str:
         value = value[4:]
     if "." not in value or "@" in value or "/" in value or " " in value:
         raise ValueError(f"{value!r} is not a domain name")
-    return value.encode("idna").decode("ascii") if not value.isascii() else value
+    if value.isascii():
+        return value
+    try:  # IDNA 2008 with UTS #46 mapping ('faß.de' is not 'fass.de', as IDNA 2003 has it)
+        return idna.encode(value, uts46=True).decode("ascii")
+    except idna.IDNAError:
+        raise ValueError(f"{value!r} is not a domain name") from None
 
 
 def _cidr(value: str) -> str:
+    """A network, exactly as written: host bits are an error (``198.18.0.5/8`` would
+    silently widen to 198.0.0.0/8), and IPv4-mapped IPv6 is written as the IPv4 network."""
+    text = value.strip()
     try:
-        return str(ip_network(value.strip(), strict=False))
+        net: IPv4Network | IPv6Network = ip_network(text)
     except ValueError:
-        raise ValueError(f"{value!r} is not a CIDR range") from None
+        try:
+            loose = ip_network(text, strict=False)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a CIDR range") from None
+        raise ValueError(f"{text!r} has host bits set: write the network, {loose}, or the "
+                         f"address alone as /{loose.max_prefixlen}") from None
+    if isinstance(net, IPv6Network) and net.prefixlen >= 96:
+        mapped = net.network_address.ipv4_mapped
+        if mapped is not None:
+            net = IPv4Network((mapped, net.prefixlen - 96))
+    return str(net)
 
 
 def _flag(value: object) -> object:
@@ -60,6 +79,7 @@ def _blank_none(value: object) -> object:
 
 
 Domain = Annotated[str, AfterValidator(_domain)]
+Alias = Annotated[str, Field(min_length=1, max_length=256)]
 Cidr = Annotated[str, AfterValidator(_cidr)]
 
 
@@ -67,7 +87,7 @@ class Account(BaseModel):
     """One target company. ``domains`` and ``ip_ranges`` are ';'-separated in CSV."""
 
     model_config = ConfigDict(extra="ignore", frozen=True, str_strip_whitespace=True)
-    schema_ver: ClassVar[str] = "account/1-0-2"
+    schema_ver: ClassVar[str] = "account/1-0-3"
 
     account_id: Annotated[str, Field(min_length=1, max_length=256)]
     name: Annotated[str, Field(min_length=1)]
@@ -79,6 +99,10 @@ class Account(BaseModel):
         False, description="Already a customer: watched for cooling (churn risk) as well.")
     owner_email: Annotated[Email | None, BeforeValidator(_blank_none)] = Field(
         None, description="The account owner (sales rep); alerts can be routed by it.")
+    aliases: Annotated[list[Alias], BeforeValidator(_split)] = Field(
+        default_factory=list, description="Other names the company goes by (brands, short "
+        "names: 'LM Ericsson' for 'Telefonaktiebolaget L M Ericsson'); ';'-separated in CSV. "
+        "Typed company names match them as they match the name (1-0-3).")
 
 
 class Contact(BaseModel):

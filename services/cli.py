@@ -126,19 +126,22 @@ def _reference_writer(s: Settings) -> Iterator[tuple[Warehouse, ReferencePublish
 def cmd_load(args: argparse.Namespace) -> int:
     from services import reference_loader as rl
 
-    with _reference_writer(_settings()) as (wh, publisher):
+    s = _settings()
+    with _reference_writer(s) as (wh, publisher):
         if args.action == "remove":
             n = rl.remove_ip_ranges(wh, publisher, Path(args.file))
             print(f"removed {n} ip-ranges listed in {args.file}")
             return 0
         if args.kind == "ip-ranges":
-            n, conflicts = rl.load_ip_ranges(wh, publisher, Path(args.file))
+            n, conflicts = rl.load_ip_ranges(wh, publisher, Path(args.file), s.min_prefix)
             print(f"loaded {n} ip-ranges from {args.file}")
             for conflict in conflicts:
                 print(f"conflict: {conflict}")
             return 0
-        loader = rl.load_accounts if args.kind == "accounts" else rl.load_contacts
-        n = loader(wh, publisher, Path(args.file))
+        if args.kind == "accounts":
+            n = rl.load_accounts(wh, publisher, Path(args.file), s.min_prefix)
+        else:
+            n = rl.load_contacts(wh, publisher, Path(args.file))
     print(f"loaded {n} {args.kind} from {args.file}")
     return 0
 
@@ -189,8 +192,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
     detail = ", ".join(f"{t}: {n}" for t, n in sorted(report.published.items()))
     print(f"published {total} event(s) ({detail or 'none'})")
     if report.rejected:
-        print(f"{len(report.rejected)} line(s) not published (no routable type):", file=sys.stderr)
-        for line in report.rejected[:20]:
+        print(f"{len(report.rejected)} line(s) not published:", file=sys.stderr)
+        for line in report.rejected:
             print(f"  {line}", file=sys.stderr)
         return 1
     return 0
@@ -381,15 +384,34 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def private_home(settings: Settings) -> None:
+    """PULSE_HOME holds contacts, dead-letter payloads and the holder's token: only its
+    owner may read it. New files are created 0600 and folders 0700 (umask), and a home an
+    older version created open is closed."""
+    os.umask(0o077)
+    home = settings.home_dir
+    if home.is_dir() and home.stat().st_uid == os.getuid() and home.stat().st_mode & 0o077:
+        home.chmod(0o700)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logs.configure(_settings().log_level)
+    try:
+        settings = _settings()
+    except ValueError as err:  # settings errors never echo the values (URLs, secrets)
+        print(f"pulse: invalid settings: {err}", file=sys.stderr)
+        return 2
+    logs.configure(settings.log_level)
+    private_home(settings)
     try:
         code = int(args.fn(args))
     except KeyboardInterrupt:
         code = 130
     except Exception as err:
-        print(f"pulse {args.command}: {_first_line(err)}", file=sys.stderr)
+        # A list of problems (a CSV file's bad lines) is printed whole, anything else by
+        # its first line.
+        text = str(err).strip() if getattr(err, "problems", None) else _first_line(err)
+        print(f"pulse {args.command}: {text}", file=sys.stderr)
         code = 1
     if args.command == "run":
         # faust's consumer thread (non-daemon) can outlive a stopped worker and keep the

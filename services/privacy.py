@@ -9,13 +9,32 @@ old events does not bring the person back.
 
 from __future__ import annotations
 
+import logging
+import re
 from dataclasses import dataclass
 
-from services.reference_loader import sql_string
+from schemas.events import valid_email
 from services.reference_topics import ReferencePublisher
 from services.warehouse import Warehouse
 from streams.pseudonyms import keyed
 from streams.settings import Settings
+
+log = logging.getLogger("pulse.privacy")
+SECRET_HOWTO = ("set PULSE_PERSON_KEY_SECRET to a long random value, e.g. the output of "
+                "`python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`, and keep it: "
+                "a new secret gives everyone new person keys")
+
+
+def require_person_key(settings: Settings) -> None:
+    """A development person-key secret is refused when the broker or the warehouse is not
+    on this machine, and warned about when both are (a local trial)."""
+    problem = settings.person_key_problem()
+    if problem is None:
+        return
+    if not settings.local_only:
+        raise RuntimeError(f"refusing to start: {problem} and the broker or warehouse is not "
+                           f"on this machine; {SECRET_HOWTO}")
+    log.warning(f"{problem}: acceptable for a local trial only; {SECRET_HOWTO}")
 
 
 @dataclass(frozen=True)
@@ -27,38 +46,47 @@ class Forgotten:
     dead_letters: int
 
 
+def exact_address(email: str) -> str:
+    """An RE2 pattern matching ``email`` as a whole address in free text (case-insensitive),
+    never as part of a longer one: 'ann@acme.com' must not erase 'joann@acme.com'."""
+    return (r"(?i)(^|[^A-Za-z0-9._%+\-])" + re.escape(email) + r"($|[^A-Za-z0-9.\-])")
+
+
 def forget(settings: Settings, warehouse: Warehouse, publisher: ReferencePublisher,
            email: str) -> Forgotten:
-    email = email.strip().lower()
+    """Erase one person. The address is validated first: erasure matches it exactly, so a
+    blank or partial argument cannot match everyone."""
+    try:
+        email = valid_email(email)
+    except ValueError as err:
+        raise ValueError(f"{err}; give the full address of the person to forget") from None
     pk = keyed(settings.person_key_secret.get_secret_value().encode(), "e:" + email)
-    visitors = [r[0] for r in warehouse.query(
-        f"SELECT visitor_key FROM abm.identities FINAL WHERE person_key = {sql_string(pk)}").rows]
+    visitors = [r[0] for r in warehouse.query_params(
+        "SELECT visitor_key FROM abm.identities FINAL WHERE person_key = {pk:String}",
+        {"pk": pk})]
     # Suppress first, the person and their browsers: from now on no worker lands them
     # again, whatever follows (also after the identity links below are gone).
     keys = [pk, *visitors]
     publisher.send("suppressions", [(k, {"person_key": k}) for k in keys])
     publisher.delete("contacts", [email])
     warehouse.insert("abm.suppressions", ["person_key"], [[k] for k in keys])
+    params = {"pk": pk, "visitors": visitors, "email": email, "pattern": exact_address(email)}
+    who = "person_key = {pk:String} OR visitor_key IN {visitors:Array(String)}"
+    dead = "match(payload, {pattern:String})"
 
     def count(sql: str) -> int:
-        return int(warehouse.query(sql).rows[0][0])
+        return int(warehouse.query_params(sql, params)[0][0])
 
-    def delete(sql: str) -> None:
-        warehouse.query(sql, readonly=False)
-
-    who = f"person_key = {sql_string(pk)}"
-    if visitors:
-        who += " OR visitor_key IN (" + ", ".join(sql_string(v) for v in visitors) + ")"
-    where_dead = f"positionCaseInsensitive(payload, {sql_string(email)}) > 0"
     result = Forgotten(
         pk,
         events=count(f"SELECT uniqExact(event_id) FROM abm.events WHERE {who}"),
         visitors=len(visitors),
-        contacts=count(f"SELECT count() FROM abm.contacts FINAL WHERE email = {sql_string(email)}"),
-        dead_letters=count(f"SELECT count() FROM abm.dead_letters WHERE {where_dead}"),
+        contacts=count("SELECT count() FROM abm.contacts FINAL WHERE email = {email:String}"),
+        dead_letters=count(f"SELECT count() FROM abm.dead_letters WHERE {dead}"),
     )
-    delete(f"DELETE FROM abm.events WHERE {who}")
-    delete(f"DELETE FROM abm.identities WHERE person_key = {sql_string(pk)}")
-    delete(f"DELETE FROM abm.contacts WHERE email = {sql_string(email)}")
-    delete(f"DELETE FROM abm.dead_letters WHERE {where_dead}")
+    for sql in (f"DELETE FROM abm.events WHERE {who}",
+                "DELETE FROM abm.identities WHERE person_key = {pk:String}",
+                "DELETE FROM abm.contacts WHERE email = {email:String}",
+                f"DELETE FROM abm.dead_letters WHERE {dead}"):
+        warehouse.command(sql, params)
     return result

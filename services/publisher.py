@@ -10,10 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kafka import KafkaProducer
+from kafka.errors import KafkaError
 
 from schemas.events import derive_event_id
 from streams.codecs import TOPIC_OF_TYPE
 from streams.settings import Settings
+from streams.topics import INPUT_MAX_BYTES
 
 
 @dataclass
@@ -22,10 +24,20 @@ class PublishReport:
     rejected: list[str] = field(default_factory=list)  # "line N: reason"
 
 
+# What the input topics take (max.message.bytes); the pipeline dead-letters anything over
+# 1 MB, but a record over this cannot even reach it.
+MAX_LINE_BYTES = INPUT_MAX_BYTES - 1024
+
+
 def route(line: bytes) -> tuple[str, bytes]:
     """(topic name, key) for one JSONL line; ValueError when it cannot be routed."""
+    if len(line) > MAX_LINE_BYTES:
+        raise ValueError(f"{len(line):,} bytes: larger than an input topic takes "
+                         f"({MAX_LINE_BYTES:,})")
     try:
         data = json.loads(line)
+    except RecursionError:
+        raise ValueError("not JSON (nested too deeply)") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise ValueError(f"not JSON ({err})") from None
     if not isinstance(data, dict):
@@ -54,18 +66,25 @@ def read_lines(path: Path) -> Iterator[bytes]:
 
 
 def publish(settings: Settings, lines: Iterable[bytes], progress: bool = False) -> PublishReport:
+    """Publish every line that can be routed; the others are reported with their numbers,
+    and a line the broker refuses is reported too, never stopping the rest."""
     report = PublishReport()
     prod = producer(settings)
+    refused: list[tuple[int, str, str]] = []  # line, topic, why
     try:
         for n, line in enumerate(lines, 1):
             if not line.strip():
                 continue
             try:
                 topic, key = route(line)
+                future = prod.send(settings.topic(topic), key=key, value=line)
             except ValueError as err:
                 report.rejected.append(f"line {n}: {err}")
                 continue
-            prod.send(settings.topic(topic), key=key, value=line)
+            except KafkaError as err:  # refused before sending (size, serialisation)
+                report.rejected.append(f"line {n}: refused by the producer ({err})")
+                continue
+            future.add_errback(lambda err, n=n, t=topic: refused.append((n, t, str(err))))
             report.published[topic] += 1
             if progress and n % 20000 == 0:
                 print(f"\r{n:,} lines published", end="", file=sys.stderr, flush=True)
@@ -74,4 +93,7 @@ def publish(settings: Settings, lines: Iterable[bytes], progress: bool = False) 
             print("\r", end="", file=sys.stderr)
     finally:
         prod.close()
+    for n, topic, why in sorted(refused):
+        report.rejected.append(f"line {n}: refused by the broker ({why})")
+        report.published[topic] -= 1
     return report

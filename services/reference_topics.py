@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
@@ -16,41 +18,74 @@ from streams.topics import REFERENCE_TOPICS
 Record = tuple[str, bytes | None, bytes | None]  # (topic name without prefix, key, value)
 
 
+# The broker's default max.message.bytes is 1 MiB (record batch overhead included); a row
+# larger than this is reported before a load publishes anything.
+MAX_RECORD_BYTES = 1_000_000
+
+
 class ReferencePublisher:
+    """Publishes reference loads in Kafka transactions: workers read committed records only,
+    so a load that fails part-way (a broker error, a refused warehouse write) leaves nothing
+    on the topic for them to apply."""
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all",
-                                       linger_ms=20, client_id="pulse-reference")
+        self._producer = KafkaProducer(
+            bootstrap_servers=settings.kafka_bootstrap, acks="all", linger_ms=20,
+            client_id="pulse-reference",
+            transactional_id=f"pulse-reference-{uuid.uuid4().hex}")
+        self._producer.init_transactions()
+        self._open = False
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Everything sent inside becomes visible together at the end, or never."""
+        if self._open:  # nested: part of the enclosing transaction
+            yield
+            return
+        self._producer.begin_transaction()
+        self._open = True
+        try:
+            yield
+            self._producer.flush()
+        except BaseException:
+            self._open = False
+            self._producer.abort_transaction()
+            raise
+        self._open = False
+        self._producer.commit_transaction()
 
     def send(self, kind: str, rows: Iterable[tuple[str, dict[str, Any]]]) -> int:
-        """Publish (key, value) rows to the ``kind`` topic and wait until they are stored."""
-        n = 0
-        for key, value in rows:
-            self._producer.send(self.settings.topic(kind), key=key.encode(),
-                                value=json.dumps(value, ensure_ascii=False).encode())
-            n += 1
-        self._producer.flush()
-        return n
+        """Publish (key, value) rows to the ``kind`` topic (in the open transaction, or in
+        one of their own)."""
+        with self.transaction():
+            n = 0
+            for key, value in rows:
+                self._producer.send(self.settings.topic(kind), key=key.encode(),
+                                    value=json.dumps(value, ensure_ascii=False).encode())
+                n += 1
+            return n
 
     def delete(self, kind: str, keys: Iterable[str]) -> int:
         """Tombstones: compaction drops the keys, workers forget them."""
-        n = 0
-        for key in keys:
-            self._producer.send(self.settings.topic(kind), key=key.encode(), value=None)
-            n += 1
-        self._producer.flush()
-        return n
+        with self.transaction():
+            n = 0
+            for key in keys:
+                self._producer.send(self.settings.topic(kind), key=key.encode(), value=None)
+                n += 1
+            return n
 
     def close(self) -> None:
         self._producer.close()
 
 
 def account_row(a: Iterable[Any]) -> tuple[str, dict[str, Any]]:
-    account_id, name, domains, ip_ranges, tier, parent, top, customer, owner = a
+    account_id, name, domains, ip_ranges, tier, parent, top, customer, owner, aliases = a
     return account_id, {"account_id": account_id, "name": name, "domains": list(domains),
                         "ip_ranges": list(ip_ranges), "tier": tier,
                         "parent_account_id": parent, "ultimate_parent_id": top,
-                        "customer": bool(customer), "owner_email": owner or None}
+                        "customer": bool(customer), "owner_email": owner or None,
+                        "aliases": list(aliases)}
 
 
 def contact_row(email: str, account_id: str, title: str = "") -> tuple[str, dict[str, Any]]:
@@ -65,7 +100,8 @@ def range_row(cidr: str, account_id: str, kind: str, source: str) -> tuple[str, 
 def read_all(settings: Settings) -> tuple[list[Record], dict[tuple[str, int], int]]:
     """Every record of the reference topics up to now, and the positions reached."""
     consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False,
-                             client_id="pulse-reference", consumer_timeout_ms=2000)
+                             client_id="pulse-reference", consumer_timeout_ms=2000,
+                             isolation_level="read_committed")
     try:
         tps = [TopicPartition(settings.topic(k), p) for k in REFERENCE_TOPICS
                for p in sorted(consumer.partitions_for_topic(settings.topic(k)) or ())]
@@ -104,7 +140,8 @@ def seed_from_warehouse(settings: Settings, warehouse: Warehouse) -> int:
         if "accounts" in empty:
             n += publisher.send("accounts", (account_row(r) for r in warehouse.query(
                 "SELECT account_id, name, domains, ip_ranges, tier, parent_account_id, "
-                "ultimate_parent_id, customer, owner_email FROM abm.accounts FINAL").rows))
+                "ultimate_parent_id, customer, owner_email, aliases "
+                "FROM abm.accounts FINAL").rows))
         if "contacts" in empty:
             n += publisher.send("contacts", (contact_row(*r) for r in warehouse.query(
                 "SELECT email, account_id, title FROM abm.contacts FINAL").rows))

@@ -5,9 +5,19 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
+
+# Control characters (an ESC in a stored URL can rewrite the terminal) are shown escaped.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# A cell starting with one of these is a formula to a spreadsheet ("=cmd|' /C calc'!A0").
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def printable(text: str) -> str:
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def _cell(value: Any) -> str:
@@ -25,14 +35,16 @@ def _cell(value: Any) -> str:
 
 
 def _raw(value: Any) -> str:
-    """Machine-readable cell: numbers as Python writes them, no thousands separators."""
+    """Machine-readable cell: numbers as Python writes them, no thousands separators; text
+    that a spreadsheet would run as a formula is prefixed with ' (OWASP's advice)."""
     if isinstance(value, float | int) and not isinstance(value, bool):
         return repr(value)
-    return _cell(value)
+    text = printable(_cell(value))
+    return "'" + text if text.startswith(_FORMULA) else text
 
 
 def table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    cells = [[_cell(v) for v in row] for row in rows]
+    cells = [[printable(_cell(v)) for v in row] for row in rows]
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
     numeric = [all(isinstance(r[i], int | float) for r in rows) and bool(rows)
                for i in range(len(columns))]

@@ -16,6 +16,7 @@ import faust
 from kafka import KafkaConsumer, TopicPartition
 
 from services.alerts.delivery import register_delivery
+from services.privacy import require_person_key
 from services.reference_topics import read_all, seed_from_warehouse
 from services.topics_admin import ensure_topics
 from services.warehouse import (
@@ -126,6 +127,7 @@ class PulseWorker(faust.Worker):
 def run_pipeline(settings: Settings, drain: bool = False) -> RunResult:
     """Run until stopped (SIGTERM/SIGINT), or with ``drain`` until the backlog has landed."""
     started = time.monotonic()
+    require_person_key(settings)
     ensure_topics(settings)
     held: dict[str, Any] = {"holder": None, "warehouse": None}
 
@@ -149,7 +151,7 @@ def run_pipeline(settings: Settings, drain: bool = False) -> RunResult:
         client = SharedClient(settings, on_takeover=hold)
     sink = ClickHouseSink(client, ENGINE_LOCK, timedelta(days=settings.stitch_lookback_days))
     reference = ReferenceData(free_mail(settings), non_human_filter(settings),
-                              settings.name_cutoff, settings.name_margin)
+                              settings.name_cutoff, settings.name_margin, settings.min_prefix)
     if held["warehouse"] is not None:
         seed_from_warehouse(settings, held["warehouse"])
     records, positions = read_all(settings)

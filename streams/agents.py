@@ -204,7 +204,8 @@ def register_pipeline(
         kind_of = {settings.topic(k): k for k in REFERENCE_TOPICS}
         consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap,
                                     enable_auto_commit=False, group_id=None,
-                                    client_id=f"{settings.app_id}-reference")
+                                    client_id=f"{settings.app_id}-reference",
+                                    isolation_level="read_committed")  # whole loads only
         await consumer.start()
         try:
             tps = [TopicPartition(t, p) for (t, p) in reference_positions]

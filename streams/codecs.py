@@ -32,6 +32,8 @@ def decode(raw: bytes | None, topic_name: str | None = None) -> Event:
         raise DecodeError(
             f"invalid JSON: {err.msg} at line {err.lineno} column {err.colno}"
         ) from None
+    except RecursionError:
+        raise DecodeError("invalid JSON: nested too deeply") from None
     if not isinstance(data, dict):
         raise DecodeError(f"expected a JSON object, got {type(data).__name__}")
     kind = data.get("type")

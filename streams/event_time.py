@@ -41,7 +41,7 @@ def check_event_time(ts: datetime, now: datetime,
         raise EventTimeError(f"event time {ts.isoformat()} cannot be expressed in UTC") from None
     low = earliest_accepted(now)
     if utc < low:
-        why = ("before 2000-01-01" if low == EARLIEST and utc < EARLIEST
+        why = ("before 2000-01-01" if utc < EARLIEST
                else f"older than the {RETENTION_DAYS}-day retention")
         raise EventTimeError(f"event time {_iso(utc)} is {why}: accepted from {_iso(low)}")
     high = now + timedelta(seconds=future_limit_s)

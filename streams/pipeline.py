@@ -21,7 +21,7 @@ from streams.event_time import (
     EventTimeError,
     check_event_time,
 )
-from streams.pseudonyms import keyed, person_key, truncate_ip, visitor_key
+from streams.pseudonyms import keyed, person_key, strip_url, truncate_ip, visitor_key
 from streams.scoring import ScoringRules, default_rules
 
 EVENT_COLUMNS = (
@@ -124,8 +124,8 @@ def _event_row(
         keyed(secret, "l:" + email.rsplit("@", 1)[0]) if email else "",
         truncate_ip(event.__dict__.get("ip") or ""),
         match.ip_block,
-        fields.get("url") or "",
-        fields.get("referrer") or "",
+        strip_url(fields.get("url") or ""),
+        strip_url(fields.get("referrer") or ""),
         fields.get("campaign_id") or "",
         fields.get("ad_id") or "",
         fields.get("platform") or "",

@@ -2,13 +2,16 @@
 
 People, browsers and email local parts become keyed hashes (BLAKE2b MACs with
 PULSE_PERSON_KEY_SECRET; a plain hash of an email is reversible by dictionary), and IPs
-are truncated once attribution is done. Distinct counts of people stay exact.
+are truncated once attribution is done; URLs lose their user-info, query values and
+fragments. Distinct counts of people stay exact.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import socket
+from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 
 from schemas.events import Event
 
@@ -32,7 +35,9 @@ def person_key(event: Event, secret: bytes) -> str:
 
 
 def truncate_ip(ip: str) -> str:
-    """What is kept of an IP after attribution: IPv4 /24, IPv6 /48 (personal data)."""
+    """What is kept of an IP after attribution: IPv4 /24, IPv6 /48 (personal data). A 6to4
+    address (2002::/16) carries a whole IPv4 address in bits 16-47, so it keeps /40: the
+    same /24 of that IPv4 address."""
     if not ip:
         return ""
     if ":" not in ip:
@@ -40,7 +45,28 @@ def truncate_ip(ip: str) -> str:
     packed = socket.inet_pton(socket.AF_INET6, ip)
     if packed[:12] == b"\0" * 10 + b"\xff\xff":
         return "::ffff:" + socket.inet_ntop(socket.AF_INET, packed[12:15] + b"\0")
-    return socket.inet_ntop(socket.AF_INET6, packed[:6] + b"\0" * 10)
+    keep = 5 if packed[:2] == b"\x20\x02" else 6
+    return socket.inet_ntop(socket.AF_INET6, packed[:keep] + b"\0" * (16 - keep))
+
+
+_EMAIL_LIKE = re.compile(r"[^/?#@&=:;\s]+@[^/?#@&=:;\s]+\.[A-Za-z]{2,}")
+
+
+def strip_url(url: str) -> str:
+    """A URL as stored: no user-info, no query values (names kept: ``?email=&utm_source=``),
+    no fragment, no address in the path. Query strings and fragments carry emails, names
+    and tokens that nobody asked to keep, and `pulse forget` could not find them there."""
+    if not url or ("?" not in url and "#" not in url and "@" not in url):
+        return url  # the common case, at no cost
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return _EMAIL_LIKE.sub("***", url.split("?", 1)[0].split("#", 1)[0])
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    names = ["***" if "@" in name else name
+             for name, _ in parse_qsl(parts.query, keep_blank_values=True)]
+    query = "&".join(f"{quote(n, safe='*')}=" for n in dict.fromkeys(names))
+    return urlunsplit((parts.scheme, netloc, _EMAIL_LIKE.sub("***", parts.path), query, ""))
 
 
 def visitor_key(event: Event, secret: bytes) -> str:

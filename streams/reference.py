@@ -35,12 +35,14 @@ def load_attributor(query: Query, free_mail: frozenset[str], non_human: NonHuman
                     name_cutoff: float = 85.0, name_margin: float = 8.0,
                     learned: LearnedIpBlocks | None = None) -> Attributor:
     """An attributor from the warehouse's copy of the reference data."""
-    accounts = query("SELECT account_id, name, domains, ip_ranges, tier FROM abm.accounts FINAL")
+    accounts = query("SELECT account_id, name, domains, ip_ranges, tier, aliases "
+                     "FROM abm.accounts FINAL")
     contacts = query("SELECT email, account_id, title FROM abm.contacts FINAL")
     ranges = query("SELECT cidr, account_id, kind, source FROM abm.ip_ranges FINAL")
     return build_attributor(
-        (Account.model_construct(account_id=a, name=n, domains=list(d), ip_ranges=list(r), tier=t)
-         for a, n, d, r, t in accounts),
+        (Account.model_construct(account_id=a, name=n, domains=list(d), ip_ranges=list(r), tier=t,
+                                 aliases=list(al))
+         for a, n, d, r, t, al in accounts),
         (Contact.model_construct(email=e, account_id=a, title=t) for e, a, t in contacts),
         free_mail,
         (RangeClaim(c, a, k, "ip_ranges") for c, a, k, _ in ranges),
@@ -53,11 +55,13 @@ class ReferenceData:
     each rebuild: learned IP blocks and visitor links."""
 
     def __init__(self, free_mail: frozenset[str], non_human: NonHumanFilter,
-                 name_cutoff: float = 85.0, name_margin: float = 8.0) -> None:
+                 name_cutoff: float = 85.0, name_margin: float = 8.0,
+                 min_prefix: dict[int, int] | None = None) -> None:
         self.free_mail = free_mail
         self.non_human = non_human
         self.name_cutoff = name_cutoff
         self.name_margin = name_margin
+        self.min_prefix = min_prefix
         self.accounts: dict[str, Account] = {}
         self.contacts: dict[str, tuple[str, str]] = {}  # email -> (account id, title)
         self.ranges: dict[str, RangeClaim] = {}
@@ -101,7 +105,9 @@ class ReferenceData:
             (Contact.model_construct(email=e, account_id=a, title=t)
              for e, (a, t) in self.contacts.items()),
             self.free_mail, self.ranges.values(), self.non_human, self.name_cutoff,
-            self.name_margin, self.learned)
+            self.name_margin, self.learned, self.min_prefix)
+        for refused in self.attributor.ip_ranges.refused:
+            log.warning("ip range ignored", extra={"range": refused})
         log.info("reference data loaded", extra={"accounts": len(self.accounts),
                                                  "contacts": len(self.contacts),
                                                  "ip_ranges": len(self.ranges)})

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import re
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from yarl import URL
 
 from streams.attribution.learned_ip import LearningRules
 from streams.episodes import HygieneRules
@@ -17,11 +22,20 @@ from streams.surge import HOUR, SurgeRules
 INFRA_DIR = Path(__file__).resolve().parents[1] / "infra"
 
 
+DEV_PERSON_KEY_SECRET = "accountpulse-dev-secret"
+# Values that are no secret: the default, and what compose files and docs put as placeholders.
+WEAK_SECRETS = frozenset({DEV_PERSON_KEY_SECRET, "change-me", "changeme", "secret", "password",
+                          "dev", "test", "default"})
+MIN_SECRET_CHARS = 16
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+
+
 class AlertDestination(BaseModel):
     """Where alerts go. A destination with ``tiers`` or ``owners`` gets only the alerts of
     accounts in those tiers or owned by those people; without either, every alert."""
 
-    model_config = {"frozen": True, "extra": "forbid"}
+    # Errors never echo what was given: a URL carries its token, a secret is a secret.
+    model_config = {"frozen": True, "extra": "forbid", "hide_input_in_errors": True}
 
     name: str = Field(min_length=1, description="Shown in abm.alert_deliveries.")
     url: str = Field(description="http(s) URL the alert is POSTed to.")
@@ -37,8 +51,31 @@ class AlertDestination(BaseModel):
     @field_validator("url")
     @classmethod
     def _http(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError(f"{value!r} is not an http(s) URL")
+        try:
+            url = URL(value)
+        except ValueError:
+            url = None
+        if url is None or url.scheme not in ("http", "https") or not url.host:
+            raise ValueError("the url is not an http(s) URL with a host")
+        return value
+
+    @field_validator("secret")
+    @classmethod
+    def _whsec(cls, value: SecretStr | None) -> SecretStr | None:
+        """Standard Webhooks secrets are 'whsec_' + base64 of 24 to 64 random bytes; any
+        other string fails at strict receivers, or cannot sign at all."""
+        if value is None:
+            return None
+        raw = value.get_secret_value()
+        if not raw.startswith("whsec_"):
+            raise ValueError("the secret must start with 'whsec_' (Standard Webhooks)")
+        try:
+            key = base64.b64decode(raw.removeprefix("whsec_"), validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError("the secret after 'whsec_' is not valid base64") from None
+        if not 24 <= len(key) <= 64:
+            raise ValueError(f"the secret decodes to {len(key)} bytes; use 24 to 64 random "
+                             "bytes (e.g. 'whsec_' + base64 of 32)")
         return value
 
     @model_validator(mode="after")
@@ -50,7 +87,8 @@ class AlertDestination(BaseModel):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="PULSE_", frozen=True, extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="PULSE_", frozen=True, extra="ignore",
+                                      hide_input_in_errors=True)
 
     home: Path = Field(Path(".pulse"), description="Local state: broker data, chDB, run files.")
     kafka_bootstrap: str = Field("127.0.0.1:9092", description="Kafka bootstrap servers.")
@@ -75,7 +113,7 @@ class Settings(BaseSettings):
         0, ge=0, description="Loopback port of the running pipeline's warehouse endpoint (0: any)."
     )
     person_key_secret: SecretStr = Field(
-        SecretStr("accountpulse-dev-secret"),
+        SecretStr(DEV_PERSON_KEY_SECRET),
         description="Key of the keyed hash (MAC) that turns emails and visitor ids into "
         "person keys.",
     )
@@ -90,6 +128,11 @@ class Settings(BaseSettings):
     email_scanner_ranges: str = Field(
         "", description="';'-separated networks of email security scanners (the gateways "
         "that fetch every message on delivery); opens from them are not people.")
+    min_range_prefix_v4: int = Field(
+        8, ge=0, le=32, description="IP ranges wider than this IPv4 prefix are refused at "
+        "load (and ignored by workers): a /0 would claim the internet.")
+    min_range_prefix_v6: int = Field(
+        16, ge=0, le=128, description="The same for IPv6 ranges.")
     name_cutoff: float = Field(
         85.0, ge=0, le=100, description="Company-name match: least rapidfuzz score (0-100).")
     name_margin: float = Field(
@@ -179,6 +222,10 @@ class Settings(BaseSettings):
                         "spike": self.surge_spike_cooldown_hours * HOUR},
             quiet_s=default.quiet_s, escalation_step=self.surge_escalation_step)
 
+    @property
+    def min_prefix(self) -> dict[int, int]:
+        return {4: self.min_range_prefix_v4, 6: self.min_range_prefix_v6}
+
     def learning_rules(self) -> LearningRules:
         return LearningRules(self.learned_min_people, self.learned_min_share,
                              self.learned_min_weight, self.learned_half_life_days,
@@ -199,6 +246,24 @@ class Settings(BaseSettings):
     def topic(self, name: str) -> str:
         return f"{self.topic_prefix}{name}"
 
+    @property
+    def local_only(self) -> bool:
+        """Broker and warehouse both on this machine (the embedded defaults)."""
+        brokers = all(b.strip().rsplit(":", 1)[0] in LOOPBACK
+                      for b in self.kafka_bootstrap.split(","))
+        return brokers and (self.embedded or (urlsplit(self.dsn).hostname or "") in LOOPBACK)
+
+    def person_key_problem(self) -> str | None:
+        """Why PULSE_PERSON_KEY_SECRET cannot protect anyone, or None. With a known key, a
+        list of common names re-identifies people from their person keys (36 of 249 demo
+        emails were), so a deployment beyond this machine refuses to start with one."""
+        secret = self.person_key_secret.get_secret_value()
+        if secret in WEAK_SECRETS:
+            return "PULSE_PERSON_KEY_SECRET is a development value"
+        if len(secret) < MIN_SECRET_CHARS:
+            return f"PULSE_PERSON_KEY_SECRET is shorter than {MIN_SECRET_CHARS} characters"
+        return None
+
     def masked(self) -> dict[str, object]:
         """Settings as logged at start-up: secrets and DSN passwords masked."""
         out = self.model_dump(mode="json")
@@ -211,16 +276,26 @@ class Settings(BaseSettings):
 
 
 def _mask_url(url: str) -> str:
-    """Webhook URLs often carry their token in the path (Slack): keep scheme and host."""
-    scheme, _, rest = url.partition("://")
-    host = rest.split("/", 1)[0]
-    return f"{scheme}://{host}/***" if "/" in rest.strip("/") else url
+    """Webhook URLs carry their token in the user-info, the path (Slack) or the query:
+    only scheme, host and port are shown."""
+    parts = urlsplit(url)
+    host = parts.hostname or "?"
+    where = f"{parts.scheme}://{host}" + (f":{parts.port}" if parts.port else "")
+    return where + ("/***" if parts.path.strip("/") or parts.query or parts.fragment else "")
+
+
+_SECRET_PARAM = re.compile(r"pass|secret|token|key|auth", re.IGNORECASE)
 
 
 def _mask_dsn(dsn: str) -> str:
-    if "@" not in dsn or "://" not in dsn:
+    """A DSN as logged: the password masked in the user-info and in the query."""
+    parts = urlsplit(dsn)
+    netloc = parts.netloc
+    if "@" not in netloc and not any(_SECRET_PARAM.search(k) for k, _ in parse_qsl(parts.query)):
         return dsn
-    scheme, rest = dsn.split("://", 1)
-    creds, host = rest.rsplit("@", 1)
-    user = creds.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{host}"
+    if "@" in netloc:
+        creds, host = netloc.rsplit("@", 1)
+        netloc = f"{creds.split(':', 1)[0]}:***@{host}"
+    query = urlencode([(k, "***" if _SECRET_PARAM.search(k) else v)
+                       for k, v in parse_qsl(parts.query, keep_blank_values=True)], safe="*")
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))

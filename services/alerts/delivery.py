@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import astuple, dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import aiohttp
@@ -22,15 +23,20 @@ import faust
 
 from schemas.alerts import SurgeAlert
 from services.alerts.destinations import (
-    GuardedResolver,
+    RefusedAddress,
     RefusedDestination,
     check_literal,
+    guarded_socket,
     parse_networks,
     request,
     routes,
 )
+from streams.retries import retrying
 from streams.settings import AlertDestination, Settings
+from streams.sinks.alerts import AlertStore
 from streams.sinks.clickhouse import ClickHouseSink
+from streams.sinks.failures import reason
+from streams.surge_agent import SurgeError
 from streams.topics import SURGE_ALERTS
 
 log = logging.getLogger("pulse.alerts")
@@ -62,7 +68,7 @@ class Deliverer:
 
     async def session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(resolver=GuardedResolver(self.networks))
+            connector = aiohttp.TCPConnector(socket_factory=guarded_socket(self.networks))
             self._session = aiohttp.ClientSession(connector=connector)
         return self._session
 
@@ -88,10 +94,14 @@ class Deliverer:
                         return Outcome(alert.alert_id, dest.name, "delivered", attempt, status,
                                        "", first, datetime.now(UTC))
                     error = f"HTTP {status}: {(await resp.text())[:200]}"
-            except RefusedDestination as err:
-                return Outcome(alert.alert_id, dest.name, "refused", attempt, 0, str(err),
-                               first, datetime.now(UTC))
+            except (RefusedDestination, aiohttp.InvalidURL) as err:  # no attempt can succeed
+                return Outcome(alert.alert_id, dest.name, "refused", attempt, 0,
+                               f"{type(err).__name__}: {err}", first, datetime.now(UTC))
             except (aiohttp.ClientError, TimeoutError, OSError) as err:
+                refused = refused_by_guard(err)
+                if refused is not None:
+                    return Outcome(alert.alert_id, dest.name, "refused", attempt, 0, refused,
+                                   first, datetime.now(UTC))
                 status, error = 0, f"{type(err).__name__}: {err}"
             if attempt < s.alert_max_attempts:
                 await self.sleep(s.alert_retry_seconds * 2 ** (attempt - 1))
@@ -99,6 +109,17 @@ class Deliverer:
                                                     "destination": dest.name, "error": error})
         return Outcome(alert.alert_id, dest.name, "failed", s.alert_max_attempts, status, error,
                        first, datetime.now(UTC))
+
+
+def refused_by_guard(err: BaseException) -> str | None:
+    """The guard's refusal, however aiohttp wrapped it (connector error, happy eyeballs)."""
+    seen: BaseException | None = err
+    while seen is not None:
+        if isinstance(seen, RefusedAddress):
+            return str(seen)
+        nested = getattr(seen, "os_error", None) or seen.__cause__ or seen.__context__
+        seen = nested if nested is not seen else None
+    return None
 
 
 def delivered(sink: ClickHouseSink, alert_id: str) -> set[str]:
@@ -125,19 +146,40 @@ def register_delivery(app: faust.App, settings: Settings, sink: ClickHouseSink) 
 
     # One alert at a time, its destinations in parallel. (Alerts are rare; several actors
     # per agent made faust's supervisor treat a clean stop as a crash loop.)
+    async def deliver_safely(alert: SurgeAlert, dest: AlertDestination) -> Outcome:
+        try:
+            return await deliverer.deliver(alert, dest)
+        except Exception as err:  # a destination must never take the agent down
+            log.error("alert delivery crashed", exc_info=err,
+                      extra={"alert_id": alert.alert_id, "destination": dest.name})
+            now = datetime.now(UTC)
+            return Outcome(alert.alert_id, dest.name, "failed", 1, 0,
+                           f"{type(err).__name__}: {err}"[:500], now, now)
+
+    # One alert at a time, its destinations in parallel. (Alerts are rare; several actors
+    # per agent made faust's supervisor treat a clean stop as a crash loop.)
     @app.agent(topic, name="alert_delivery")
     async def deliver(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
         async for event in stream.events():
             deliverer.in_flight += 1
             try:
                 alert = SurgeAlert.model_validate_json(event.value)
-                targets = routes(alert, settings.alert_destinations)
-                if targets:
-                    done = await in_executor(delivered, sink, alert.alert_id)
+            except ValueError as err:  # not an alert we wrote: recorded, skipped
+                m = event.message
+                await retrying(partial(in_executor, AlertStore(sink).save_errors, [SurgeError(
+                    m.topic, m.partition, m.offset, "", (event.value or b"")[:65536].decode(
+                        "utf-8", "replace"), f"unreadable alert: {reason(err)}")]),
+                    log, "recording an unreadable alert failed; retrying")
+                alert = None
+            try:
+                targets = routes(alert, settings.alert_destinations) if alert else []
+                if alert is not None and targets:
+                    done = await retrying(partial(in_executor, delivered, sink, alert.alert_id),
+                                          log, "reading deliveries failed; retrying")
                     todo = [d for d in targets if d.name not in done]
-                    outcomes = await asyncio.gather(*(deliverer.deliver(alert, d)
-                                                      for d in todo))
-                    await in_executor(record, sink, list(outcomes))
+                    outcomes = await asyncio.gather(*(deliver_safely(alert, d) for d in todo))
+                    await retrying(partial(in_executor, record, sink, list(outcomes)), log,
+                                   "recording deliveries failed; retrying")
             finally:
                 deliverer.in_flight -= 1
             tp = (event.message.topic, event.message.partition)

@@ -115,6 +115,7 @@ def build_attributor(
     name_cutoff: float = 85.0,
     name_margin: float = 8.0,
     learned: LearnedIpBlocks | None = None,
+    min_prefix: dict[int, int] | None = None,
 ) -> Attributor:
     accounts = list(accounts)
     domains = DomainIndex(free_mail)
@@ -124,7 +125,10 @@ def build_attributor(
             domains.add(domain, account.account_id)
         claims.extend(RangeClaim(cidr, account.account_id) for cidr in account.ip_ranges)
     book = ContactBook((c.email, c.account_id, getattr(c, "title", "") or "") for c in contacts)
-    names = CompanyNameIndex(((a.account_id, a.name) for a in accounts), name_cutoff, name_margin)
-    return Attributor(book, domains, IpRangeTable(claims), non_human or NonHumanFilter(), names,
+    names = CompanyNameIndex(((a.account_id, name) for a in accounts
+                              for name in (a.name, *(getattr(a, "aliases", None) or ()))),
+                             name_cutoff, name_margin)
+    return Attributor(book, domains, IpRangeTable(claims, min_prefix),
+                      non_human or NonHumanFilter(), names,
                       learned if learned is not None else LearnedIpBlocks(),
                       {a.account_id: a.tier for a in accounts})

@@ -49,14 +49,16 @@ def _fold(text: str) -> str:
 
 
 @lru_cache(maxsize=65536)
-def normalise(name: str) -> str:
-    """The comparable core of a company name: 'Tark Tarkvara OÜ' -> 'tark tarkvara'."""
+def normalise(name: str, generic: bool = False) -> str:
+    """The comparable core of a company name: 'Tark Tarkvara OÜ' -> 'tark tarkvara';
+    with ``generic``, words such as Holding or Group are kept ('ABN Amro Holding N.V.' ->
+    'abn amro holding'): what tells an exact name from a near one."""
     text = unicodedata.normalize("NFKC", name).strip()
     text = basename(basename(text))  # twice: "Wonka GmbH & Co. KG"
     text = _fold(text).casefold()
     text = _DOTTED.sub(lambda m: m.group(0).replace(".", "") + " ", text)
     tokens = [ABBREVIATIONS.get(t, t) for t in _PUNCT.split(text) if t]
-    for drop in (LEGAL, GENERIC):
+    for drop in (LEGAL,) if generic else (LEGAL, GENERIC):
         kept = [t for t in tokens if t not in drop]
         tokens = kept or tokens
     return " ".join(tokens)
@@ -94,6 +96,8 @@ class CompanyNameIndex:
         self.keys: list[str] = []
         postings: dict[str, list[int]] = {}
         token_df: dict[str, int] = {}
+        self.full: list[str] = []  # sorted words, generic ones kept: exact means equal
+        self.words: list[frozenset[str]] = []
         for account_id, name in accounts:
             key = normalise(name)
             if not key:
@@ -102,6 +106,8 @@ class CompanyNameIndex:
             self.ids.append(account_id)
             self.names.append(name)
             self.keys.append(key)
+            self.full.append(" ".join(sorted(normalise(name, generic=True).split())))
+            self.words.append(frozenset(self.full[-1].split()))
             for gram in trigrams(key):
                 postings.setdefault(gram, []).append(index)
             for token in set(key.split()):
@@ -137,24 +143,20 @@ class CompanyNameIndex:
             idx = idx[np.argsort(counts[idx], kind="stable")[-self.max_candidates:]]
         return [int(i) for i in idx]
 
-    def _score(self, key: str, core: str, i: int) -> float:
-        """Mostly the distinctive words, partly the whole name; 100 only when equal."""
-        if key == self.keys[i]:
-            return 100.0
-        whole = fuzz.token_sort_ratio(key, self.keys[i])
-        distinctive = fuzz.token_sort_ratio(core, self.cores[i])
-        return round(min(99.9, 0.75 * distinctive + 0.25 * whole), 1)
-
-    def _scores(self, key: str, core: str, idx: list[int]) -> list[tuple[int, float]]:
-        """``_score`` of every candidate, the fuzzy ratios computed in one call each."""
+    def _scores(self, name: str, key: str, core: str,
+                idx: list[int]) -> list[tuple[int, float]]:
+        """Each candidate's score: mostly the distinctive words, partly the whole name; 100
+        only for an exact name (generic words and all). The fuzzy ratios of all candidates
+        are computed in one call each."""
         if not idx:
             return []
         whole = process.cdist([key], [self.keys[i] for i in idx], scorer=fuzz.token_sort_ratio,
                               dtype=np.float64)[0]
         distinctive = process.cdist([core], [self.cores[i] for i in idx],
                                     scorer=fuzz.token_sort_ratio, dtype=np.float64)[0]
-        return [(i, 100.0 if key == self.keys[i] else round(min(99.9, 0.75 * float(d)
-                                                                + 0.25 * float(w)), 1))
+        full = " ".join(sorted(normalise(name, generic=True).split()))
+        return [(i, 100.0 if full == self.full[i] else round(min(99.9, 0.75 * float(d)
+                                                                 + 0.25 * float(w)), 1))
                 for i, d, w in zip(idx, distinctive, whole, strict=True)]
 
     def lookup(self, name: str) -> NameMatch:
@@ -168,15 +170,17 @@ class CompanyNameIndex:
     def _lookup(self, name: str) -> NameMatch:
         key = normalise(name)
         core = self._core(key)
-        scored = self._scores(key, core, self._candidates(key))
+        scored = self._scores(name, key, core, self._candidates(key))
         scored.sort(key=lambda c: (-c[1], self.ids[c[0]]))
         # Best first; several rows of one account (aliases) count as one candidate.
         best: dict[str, NameCandidate] = {}
+        covering: set[str] = set()  # accounts with a name holding every word typed
+        typed = set(normalise(name, generic=True).split())
         for i, score in scored:
-            if self.ids[i] not in best:
+            if typed <= self.words[i]:
+                covering.add(self.ids[i])
+            if self.ids[i] not in best and len(best) < 3:
                 best[self.ids[i]] = NameCandidate(self.ids[i], self.names[i], score)
-                if len(best) == 3:
-                    break
         ranked = tuple(best.values())
         if not ranked:
             return NameMatch("", name, key, (), "no_candidates")
@@ -184,7 +188,10 @@ class CompanyNameIndex:
         if top < self.cutoff:
             return NameMatch("", name, key, ranked, "below_cutoff")
         runner_up = ranked[1].score if len(ranked) > 1 else 0.0
-        # An exact normalised name beats any near one; a near one needs a clear lead.
-        if runner_up == 100.0 or (top < 100.0 and top - runner_up < self.margin):
+        # An exact name beats any near one; a near one needs a clear lead, and stays
+        # ambiguous when the words typed are all in two companies' names ("ABN Amro":
+        # ABN Amro Bank and ABN Amro Holding), however generic the rest of one of them.
+        if runner_up == 100.0 or (top < 100.0 and (top - runner_up < self.margin
+                                                   or len(covering) > 1)):
             return NameMatch("", name, key, ranked, "ambiguous")
         return NameMatch(ranked[0].account_id, name, key, ranked, "matched")

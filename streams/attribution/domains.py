@@ -12,9 +12,20 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+import idna
 from publicsuffixlist import PublicSuffixList
 
 _PSL = PublicSuffixList()
+
+
+def to_ascii(host: str) -> str:
+    """An internationalised host name as punycode, by IDNA 2008 with UTS #46 mapping: the
+    'idna' codec of Python is IDNA 2003, which maps 'faß.de' to 'fass.de', another domain.
+    ValueError when it is not a valid host name."""
+    try:
+        return idna.encode(host, uts46=True).decode("ascii")
+    except idna.IDNAError as err:
+        raise ValueError(f"{host!r} is not a valid domain name ({err})") from None
 
 
 def normalize_host(host: str) -> str:
@@ -22,8 +33,8 @@ def normalize_host(host: str) -> str:
     host = host.strip().lower().rstrip(".")
     if not host.isascii():
         try:
-            host = host.encode("idna").decode("ascii")
-        except UnicodeError:
+            host = to_ascii(host)
+        except ValueError:
             return host
     return host
 

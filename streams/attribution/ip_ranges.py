@@ -18,7 +18,7 @@ import socket
 from array import array
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
-from ipaddress import ip_network
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import NamedTuple
 
 KINDS = ("company", "isp", "hosting", "vpn", "mobile")
@@ -38,8 +38,11 @@ class RangeClaim(NamedTuple):
     kind: str = "company"
     source: str = "accounts"
 
-    def rank(self) -> tuple[int, int, str]:
-        return (_KIND_RANK.get(self.kind, 9), _SOURCE_RANK.get(self.source, 9), self.account_id)
+    def rank(self) -> tuple[int, int, str, str, str]:
+        """Priority among claims on one network, a total order: shared kinds first, then
+        the curated ip-ranges file over the accounts file, then the lowest account id."""
+        return (_KIND_RANK.get(self.kind, 9), _SOURCE_RANK.get(self.source, 9), self.account_id,
+                self.kind, self.source)
 
     @property
     def shared(self) -> bool:
@@ -124,28 +127,53 @@ class _Family:
         return None
 
 
+MIN_PREFIX = {4: 8, 6: 16}  # shorter claims are refused: a /0 would claim the internet
+
+
+def normalise_network(cidr: str) -> IPv4Network | IPv6Network:
+    """The network a CIDR names, IPv4-mapped IPv6 (``::ffff:10.0.0.0/104``) as the IPv4
+    network it is (lookups of IPv4 addresses use the IPv4 table)."""
+    net = ip_network(cidr, strict=False)
+    if isinstance(net, IPv6Network) and net.prefixlen >= 96:
+        mapped = net.network_address.ipv4_mapped
+        if mapped is not None:
+            return IPv4Network((mapped, net.prefixlen - 96))
+    return net
+
+
 class IpRangeTable:
-    def __init__(self, claims: Iterable[RangeClaim] = ()) -> None:
+    def __init__(self, claims: Iterable[RangeClaim] = (),
+                 min_prefix: dict[int, int] | None = None) -> None:
+        """Claims on the same network are resolved by the documented priority, whatever
+        their order; claims shorter than ``min_prefix`` (per IP version) are dropped and
+        reported in ``refused``."""
+        minimum = MIN_PREFIX if min_prefix is None else min_prefix
+        by_network: dict[tuple[int, int, int], list[RangeClaim]] = {}
+        self.refused: list[str] = []
+        for claim in claims:
+            net = normalise_network(claim.cidr)
+            if net.prefixlen < minimum.get(net.version, 0):
+                self.refused.append(f"{net}: shorter than /{minimum[net.version]} "
+                                    f"({_who(claim)})")
+                continue
+            key: tuple[int, int, int] = (int(net.version), int(net.network_address),
+                                         net.prefixlen)
+            by_network.setdefault(key, []).append(
+                RangeClaim(str(net), claim.account_id, claim.kind, claim.source))
         best: dict[tuple[int, int, int], RangeClaim] = {}
         self.conflicts: list[str] = []
-        for claim in claims:
-            net = ip_network(claim.cidr, strict=False)
-            claim = RangeClaim(str(net), claim.account_id, claim.kind, claim.source)
-            key = (net.version, int(net.network_address), net.prefixlen)
-            held = best.get(key)
-            if held is None:
-                best[key] = claim
-                continue
-            if (held.account_id, held.kind) != (claim.account_id, claim.kind):
-                winner, loser = sorted((held, claim), key=RangeClaim.rank)
-                self.conflicts.append(
-                    f"{net}: {_who(winner)} wins over {_who(loser)}")
-                best[key] = winner
+        for where in sorted(by_network):
+            ranked = sorted(set(by_network[where]), key=RangeClaim.rank)
+            winner = best[where] = ranked[0]
+            for loser in ranked[1:]:
+                if (loser.account_id, loser.kind) != (winner.account_id, winner.kind):
+                    self.conflicts.append(f"{winner.cidr}: {_who(winner)} wins over "
+                                          f"{_who(loser)}")
         self._claims = list(best.values())
         v4: list[tuple[int, int, int]] = []
         v6: list[tuple[int, int, int]] = []
-        for index, ((version, network, prefixlen), _) in enumerate(best.items()):
-            (v4 if version == 4 else v6).append((network, prefixlen, index))
+        for index, (version, start, prefixlen) in enumerate(best):
+            (v4 if version == 4 else v6).append((start, prefixlen, index))
         self._v4 = _Family(32, v4)
         self._v6 = _Family(128, v6)
 

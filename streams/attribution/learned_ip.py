@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 
 def block_of(ip: str) -> str:
-    """The /24 (IPv4, also IPv4-mapped IPv6) or /48 (IPv6) an address belongs to."""
+    """The /24 (IPv4, also IPv4-mapped IPv6) or /48 (IPv6; /40 for 6to4, its IPv4 /24) an
+    address belongs to."""
     if ":" not in ip and ip.count(".") == 3:  # dotted quad (validated upstream): string cut
         return ip.rsplit(".", 1)[0] + ".0/24"
     try:
@@ -24,6 +25,8 @@ def block_of(ip: str) -> str:
             raw = socket.inet_pton(socket.AF_INET6, ip)
             if raw[:12] == b"\0" * 10 + b"\xff\xff":
                 return socket.inet_ntop(socket.AF_INET, raw[12:15] + b"\0") + "/24"
+            if raw[:2] == b"\x20\x02":  # 6to4: the block of its embedded IPv4 /24
+                return socket.inet_ntop(socket.AF_INET6, raw[:5] + b"\0" * 11) + "/40"
             return socket.inet_ntop(socket.AF_INET6, raw[:6] + b"\0" * 10) + "/48"
         raw = socket.inet_pton(socket.AF_INET, ip)
         return socket.inet_ntop(socket.AF_INET, raw[:3] + b"\0") + "/24"

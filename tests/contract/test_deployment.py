@@ -27,9 +27,15 @@ def test_kafka_runs_kraft_without_zookeeper():
     assert env["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"  # `pulse up` creates topics
 
 
+REQUIRED = {"PULSE_PERSON_KEY_SECRET": "a-long-random-secret-for-the-contract-test",
+            "PULSE_CLICKHOUSE_PASSWORD": "pw"}
+
+
 def compose_value(value: str) -> str:
-    """What compose makes of ``${VAR:-default}`` when VAR is unset."""
-    return re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", value)
+    """What compose makes of ``${VAR:-default}`` when VAR is unset, and of a required
+    ``${VAR:?message}`` when the operator has set VAR."""
+    value = re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", value)
+    return re.sub(r"\$\{([A-Z_]+):\?[^}]*\}", lambda m: REQUIRED[m.group(1)], value)
 
 
 def test_every_pulse_container_gets_the_same_known_settings(monkeypatch):
@@ -43,7 +49,17 @@ def test_every_pulse_container_gets_the_same_known_settings(monkeypatch):
         monkeypatch.delenv(key)
     for key, value in envs[0].items():  # read as the containers read them: from the env
         monkeypatch.setenv(key, compose_value(str(value)))
-    assert Settings().alert_destinations == []
+    settings = Settings()
+    assert settings.alert_destinations == []
+    assert settings.person_key_problem() is None
+
+
+def test_compose_has_no_default_secrets():
+    """A default person-key secret (or password) would be shared by every deployment."""
+    text = (ROOT / "docker-compose.yml").read_text()
+    for name in REQUIRED:
+        assert re.search(r"\$\{" + name + r":\?", text), f"{name} must be required"
+        assert not re.search(r"\$\{" + name + r":-", text), f"{name} has a default"
 
 
 def test_settings_point_at_the_compose_services():

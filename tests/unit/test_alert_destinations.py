@@ -12,7 +12,6 @@ from pydantic import SecretStr
 from standardwebhooks import Webhook
 
 from services.alerts.destinations import (
-    GuardedResolver,
     RefusedDestination,
     allowed,
     check_literal,
@@ -85,16 +84,51 @@ def test_public_addresses_pass_and_allowed_networks_open_internal_ones():
     check_literal("http://127.0.0.1:8080/hook", parse_networks("127.0.0.0/8"))
 
 
-def test_a_name_resolving_to_loopback_is_refused_at_connect_time():
-    async def resolve() -> object:
-        resolver = GuardedResolver([])
-        try:
-            return await resolver.resolve("localhost", 80)
-        finally:
-            await resolver.close()
+@pytest.mark.parametrize("address", ["::7f00:1", "64:ff9b::7f00:1", "64:ff9b::a9fe:a9fe",
+                                     "2002:7f00:1::", "2002:a00:1::", "2001:0:4136:e378:8000:63bf:"
+                                     "80ff:fffe"])
+def test_ipv6_forms_that_embed_an_internal_ipv4_are_refused(address):
+    assert not allowed(address, [])
+    assert allowed("2002:5db8:d822::1", [])  # 6to4 of a public address stays allowed
 
-    with pytest.raises(RefusedDestination, match="localhost resolves to"):
-        asyncio.run(resolve())
+
+@pytest.mark.parametrize("host", ["127。0。0。1", "①②⑦.0.0.1", "１２７.０.０.１", "[::7f00:1]",
+                                  "[64:ff9b::7f00:1]", "[2002:7f00:1::]", "127.1", "2130706433",
+                                  "localhost"])
+def test_ssrf_guard_bypass_spellings_of_loopback_are_refused_before_connecting(host):
+    """Spellings the HTTP client normalises to a loopback address (IDNA dots, enclosed and
+    full-width digits), IPv6 forms embedding it, short and integer IPv4, a name: each is
+    refused at the address actually connected to, and the listener hears nothing."""
+    import socket
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    listener.settimeout(0.2)
+    port = listener.getsockname()[1]
+    heard: list[object] = []
+    done = threading.Event()
+
+    def listen() -> None:
+        while not done.is_set():
+            try:
+                heard.append(listener.accept())
+            except TimeoutError:
+                continue
+
+    t = threading.Thread(target=listen)
+    t.start()
+    try:
+        outcome, delays = _deliver(f"http://{host}:{port}/hook")
+        done.wait(0.5)  # a connection would have arrived by now
+    finally:
+        done.set()
+        t.join()
+        listener.close()
+    assert outcome.status == "refused" and delays == [] and heard == [], outcome
+    if host not in ("127.1", "2130706433"):  # those the HTTP client refuses to parse
+        assert "PULSE_ALERT_ALLOW_NETWORKS" in outcome.error, outcome
 
 
 def test_a_destination_needs_an_http_url_and_a_standard_one_a_secret():
@@ -128,7 +162,7 @@ def _deliver(url: str, allow: str = "") -> tuple[object, list[float]]:
 
 def test_delivery_to_a_name_for_loopback_is_refused_without_retrying():
     outcome, delays = _deliver("http://localhost:9/hook")
-    assert outcome.status == "refused" and "localhost resolves to" in outcome.error
+    assert outcome.status == "refused" and "loopback" in outcome.error
     assert delays == []
 
 
@@ -138,3 +172,41 @@ def test_an_unreachable_destination_is_retried_with_backoff_then_failed():
     outcome, delays = _deliver(f"http://127.0.0.1:{free_port()}/hook", allow="127.0.0.0/8")
     assert outcome.status == "failed" and outcome.attempts == 4 and outcome.http_status == 0
     assert delays == [0.5, 1.0, 2.0]
+
+
+@pytest.mark.parametrize("secret,why", [
+    ("a-plain-password", "must start with 'whsec_'"),
+    ("whsec_not*base64!", "not valid base64"),
+    ("whsec_" + base64.b64encode(b"short").decode(), "decodes to 5 bytes"),
+])
+def test_webhook_secrets_are_validated_at_load_without_echoing_them(secret, why):
+    """A plain string used to crash the delivery agent with binascii.Error (the drain hung);
+    non-base64 after 'whsec_' failed at every strict receiver."""
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError) as err:
+        AlertDestination(name="d", url="https://hooks.example/T0/secret-token", secret=secret)
+    assert why in str(err.value)
+    assert secret not in str(err.value) and "secret-token" not in str(err.value)
+
+
+def test_settings_errors_do_not_print_destination_urls(monkeypatch):
+    from pydantic import ValidationError
+
+    from streams.settings import Settings
+
+    monkeypatch.setenv("PULSE_ALERT_DESTINATIONS", json.dumps(
+        [{"name": "d", "url": "ftp://user:pw@hooks.example/token123", "format": "slack"}]))
+    with pytest.raises(ValidationError) as err:
+        Settings()
+    assert "token123" not in str(err.value) and "pw@" not in str(err.value)
+    assert "not an http(s) URL" in str(err.value)
+
+
+def test_slack_messages_escape_what_publishers_control():
+    alert = sample_alert(NOW).model_copy(update={
+        "account_name": "<!channel> & Co", "reason": "3 people from <http://evil|Acme>",
+        "top_pages": ["/pricing?a=<b>&c"]})
+    text = json.loads(request(alert, dest(), NOW)[0])["text"]
+    assert "<!channel>" not in text and "<http://evil" not in text
+    assert "*&lt;!channel&gt; &amp; Co*" in text and "/pricing?a=&lt;b&gt;&amp;c" in text

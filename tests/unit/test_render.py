@@ -1,19 +1,28 @@
+"""What `pulse query` prints can neither drive the terminal nor a spreadsheet."""
+
+import csv
+import io
 import json
-from datetime import date
 
 from services.render import as_csv, as_json, table
 
-
-def test_json_is_an_array_of_row_objects():
-    out = json.loads(as_json(["day", "account_id", "events"], [(date(2026, 11, 2), "acme", 3)]))
-    assert out == [{"day": "2026-11-02", "account_id": "acme", "events": 3}]
-
-
-def test_table_aligns_numbers_right():
-    lines = table(["account", "events"], [("acme", 3), ("globex", 12)]).splitlines()
-    assert lines[0].split() == ["account", "events"]
-    assert lines[2].endswith("     3") and lines[3].endswith("    12")
+STORED = [("https://vendor.example/\x1b[2J\x1b]0;pwned\x07page", "=cmd|' /C calc'!A0",
+           "@SUM(1+1)", 42, -1.5, "plain", "a\u202eb")]
+COLUMNS = ["url", "name", "other", "n", "x", "ok", "bidi"]
 
 
-def test_csv_quotes_when_needed_and_keeps_numbers_raw():
-    assert as_csv(["a", "b", "c"], [("x,y", 1, 188256.95)]) == 'a,b,c\n"x,y",1,188256.95'
+def test_output_injection_table_shows_control_characters_escaped():
+    out = table(COLUMNS, STORED)
+    assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out
+    assert "\\x1b[2J" in out and "\\u202e" in out
+
+
+def test_output_injection_csv_defuses_formulas_and_keeps_numbers():
+    rows = list(csv.reader(io.StringIO(as_csv(COLUMNS, STORED))))
+    assert rows[1][1] == "'=cmd|' /C calc'!A0" and rows[1][2] == "'@SUM(1+1)"
+    assert rows[1][3] == "42" and rows[1][4] == "-1.5" and rows[1][5] == "plain"
+    assert "\x1b" not in rows[1][0]
+
+
+def test_json_keeps_the_values_exactly():
+    assert json.loads(as_json(COLUMNS, STORED))[0]["url"] == STORED[0][0]

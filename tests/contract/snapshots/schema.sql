@@ -158,6 +158,7 @@ CREATE TABLE abm.accounts
     `ultimate_parent_id` String DEFAULT '',
     `customer` UInt8 DEFAULT 0,
     `owner_email` String DEFAULT '',
+    `aliases` Array(String) DEFAULT [],
     `loaded_at` DateTime64(3, 'UTC') DEFAULT now64(3)
 )
 ENGINE = ReplacingMergeTree(loaded_at)
@@ -461,8 +462,24 @@ CREATE TABLE abm.surge_episodes
     `alerted_score` Float64,
     `level` UInt16,
     `last_alert_at` DateTime64(3, 'UTC'),
+    `as_of` DateTime64(3, 'UTC') DEFAULT greatest(last_hot_at, last_alert_at),
     `updated_at` DateTime64(6, 'UTC') DEFAULT now64(6)
 )
 ENGINE = ReplacingMergeTree(updated_at)
 ORDER BY (account_id, mode)
+SETTINGS index_granularity = 8192;
+
+CREATE TABLE abm.surge_errors
+(
+    `topic` LowCardinality(String),
+    `partition` UInt32,
+    `offset` UInt64,
+    `account_id` String COMMENT 'empty when the message could not be read at all',
+    `payload` String COMMENT 'what could not be handled: the account\'s part of the message, or its bytes',
+    `error` String,
+    `recorded_at` DateTime64(3, 'UTC') DEFAULT now64(3)
+)
+ENGINE = ReplacingMergeTree(recorded_at)
+ORDER BY (topic, partition, offset, account_id)
+TTL toDateTime(recorded_at) + toIntervalDay(30)
 SETTINGS index_granularity = 8192;
