@@ -30,12 +30,14 @@ def _rfc3339(value: object) -> object:
 
 
 def _ip(value: object) -> str:
+    """The address in its canonical form; an IPv6 zone ('fe80::1%eth0') names an interface
+    of the sender's machine, which means nothing here, and is dropped."""
     if not isinstance(value, str):
         raise ValueError("must be an IPv4 or IPv6 address as a string")
     try:
-        addr: IPv4Address | IPv6Address = ip_address(value.strip())
+        addr: IPv4Address | IPv6Address = ip_address(value.strip().split("%", 1)[0])
     except ValueError:
-        raise ValueError(f"{value!r} is not an IPv4 or IPv6 address") from None
+        raise ValueError(f"{value[:60]!r} is not an IPv4 or IPv6 address") from None
     return str(addr)
 
 

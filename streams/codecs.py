@@ -50,9 +50,15 @@ def decode(raw: bytes | None, topic_name: str | None = None) -> Event:
 
 
 def _describe(err: ValidationError) -> str:
+    """Every field's problem, each bounded: a reason quotes what was sent, and what was
+    sent can be a megabyte."""
     parts = []
     for e in err.errors(include_url=False, include_input=False):
-        where = ".".join(str(p) for p in e["loc"]) or "event"
-        msg = e["msg"].removeprefix("Value error, ")
+        where = shorten(".".join(str(p) for p in e["loc"]) or "event", 80)
+        msg = shorten(e["msg"].removeprefix("Value error, "), 200)
         parts.append(f"field '{where}': {msg}")
-    return "; ".join(parts)
+    return shorten("; ".join(parts), 1000)
+
+
+def shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else f"{text[:limit - 20]}... ({len(text):,} chars)"

@@ -43,11 +43,16 @@ class WriteSummary:
     dead_letter_rows: list[tuple[Any, ...]] = field(default_factory=list)  # incl. refused rows
 
 
-def _token(table: str, rows: Sequence[tuple[Any, ...]], topic_at: int) -> str:
-    """Deduplication token: the table plus the exact source positions of the rows."""
+def _token(table: str, rows: Sequence[tuple[Any, ...]], topic_at: int, key_at: int) -> str:
+    """Deduplication token: the table, the exact source positions of the rows and what
+    they are (event id, or the dead letter's bytes). A replay of the same records sends the
+    same token and is dropped; other records at positions seen before (a topic deleted and
+    created again) are not mistaken for it."""
     h = hashlib.sha256(table.encode())
     for row in rows:
-        h.update(f"|{row[topic_at]}:{row[topic_at + 1]}:{row[topic_at + 2]}".encode())
+        key = row[key_at]
+        key = hashlib.sha256(key).hexdigest() if isinstance(key, bytes) else str(key)
+        h.update(f"|{row[topic_at]}:{row[topic_at + 1]}:{row[topic_at + 2]}:{key}".encode())
     return h.hexdigest()
 
 
@@ -109,12 +114,12 @@ class ClickHouseSink:
         for chunk in partition_chunks(list(rows)):
             self.client.insert(
                 "abm.events", chunk, column_names=list(EVENT_COLUMNS),
-                settings={"insert_deduplication_token": _token("events", chunk, _TOPIC_AT)})
+                settings={"insert_deduplication_token": _token("events", chunk, _TOPIC_AT, 0)})
 
     def _insert_dead_letters(self, rows: Sequence[tuple[Any, ...]]) -> None:
         self.client.insert(
             "abm.dead_letters", list(rows), column_names=list(DEAD_LETTER_COLUMNS),
-            settings={"insert_deduplication_token": _token("dead_letters", list(rows), 0)})
+            settings={"insert_deduplication_token": _token("dead_letters", list(rows), 0, 3)})
 
     def _write_dead_letters(self, rows: list[tuple[Any, ...]]) -> int:
         """Dead letters not stored yet; one the warehouse refuses is kept without its bytes
