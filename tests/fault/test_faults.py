@@ -286,9 +286,9 @@ def test_out_of_order_late_and_skewed_clocks(pulse_env: PulseEnv, feed: Feed):
     buying group stamped now does (for an account with the same history)."""
     rng = random.Random(19)
     now = datetime.now(UTC).replace(microsecond=0)
-    start = (now - timedelta(days=14)).replace(minute=0, second=0)
+    start = (now - timedelta(days=28)).replace(minute=0, second=0)
     events, truth = [], {}
-    for h in range(14 * 24):  # two weeks of ordinary round-the-clock history, acc0 and acc1
+    for h in range(28 * 24):  # four weeks of ordinary round-the-clock history, acc0 and acc1
         at = start + timedelta(hours=h)
         for acc in (0, 1):
             if rng.random() < 0.6:

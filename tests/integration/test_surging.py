@@ -36,6 +36,7 @@ def test_surging_and_cooling_accounts_with_reasons(pulse_env: PulseEnv):
         events += visits("198.51.100", day, 3 if day >= 7 else 12, 6, "hot",
                          "/pricing" if day < 7 else "/product")
         events += visits("203.0.113", day, 4 if day >= 7 else 0, 3, "cold")
+        events += visits("198.18.0", day, 2, 2, "soloh", "/blog")  # its own history
         if day < 7:
             events += visits("198.18.0", day, 20, 1, "solo")  # one very busy person
     pulse_env.stack(accounts)
