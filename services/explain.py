@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 
-from services.reference_loader import sql_string
-from services.runner import free_mail, non_human_filter
+from services.reference.loader import sql_string
+from services.runtime.worker import free_mail, non_human_filter
 from services.warehouse import Warehouse
-from streams.codecs import DecodeError, decode
-from streams.reference import load_attributor
+from streams.ingest.codecs import DecodeError, decode
+from streams.reference.state import load_attributor
 from streams.settings import Settings
 
 _FIELDS = ("event_id", "ts", "type", "channel", "account_id", "match_method",

@@ -14,9 +14,9 @@ import re
 from dataclasses import dataclass
 
 from schemas.events import valid_email
-from services.reference_topics import ReferencePublisher
+from services.reference.topics import ReferencePublisher
 from services.warehouse import Warehouse
-from streams.pseudonyms import keyed
+from streams.ingest.pseudonyms import keyed
 from streams.settings import Settings
 
 log = logging.getLogger("pulse.privacy")

@@ -13,7 +13,7 @@ from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
 from schemas.events import derive_event_id
-from streams.codecs import TOPIC_OF_TYPE
+from streams.ingest.codecs import TOPIC_OF_TYPE
 from streams.settings import Settings
 from streams.topics import INPUT_MAX_BYTES
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from services.warehouse import CLICKHOUSE_DIR, Warehouse
-from streams.scoring import DEFAULT_RULES, load_rules
+from infra import query
+from services.warehouse import Warehouse
+from streams.ingest.scoring import DEFAULT_RULES, load_rules
 
-RESCORE_SQL = (CLICKHOUSE_DIR / "queries" / "rescore.sql").read_text()
+RESCORE_SQL = query("rescore")
 
 
 def rescore(warehouse: Warehouse, rules_path: Path = DEFAULT_RULES) -> tuple[str, int]:

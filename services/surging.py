@@ -11,12 +11,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from services.warehouse import CLICKHOUSE_DIR, Warehouse
-from streams.detection import AccountInfo, Detector
-from streams.sinks.alerts import AlertStore
-from streams.surge import DAY, HOUR, LOOKBACK_DAYS, Surge, SurgeRules, evaluate, evaluate_cooling
-
-QUERIES = CLICKHOUSE_DIR / "queries"
+from infra import query
+from services.warehouse import Warehouse
+from streams.surge.detection import AccountInfo, Detector
+from streams.surge.model import (
+    DAY,
+    HOUR,
+    LOOKBACK_DAYS,
+    Surge,
+    SurgeRules,
+    evaluate,
+    evaluate_cooling,
+)
+from streams.surge.store import AlertStore
 
 
 @dataclass(frozen=True)
@@ -43,7 +50,7 @@ def parse_duration(text: str) -> timedelta:
 
 
 def recent_alerts(warehouse: Warehouse, since: datetime) -> list[AlertRow]:
-    rows = warehouse.query_params((QUERIES / "surging_alerts.sql").read_text(),
+    rows = warehouse.query_params(query("surging_alerts"),
                                   {"since": since})
     return [AlertRow(str(a), str(n), str(k), str(m), t, float(sc), float(x), int(p), str(r),
                      bool(o)) for a, n, k, m, t, sc, x, p, r, o in rows]

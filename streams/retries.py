@@ -9,7 +9,7 @@ from typing import TypeVar
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_exponential
 
-from streams.sinks.failures import is_transient, reason
+from streams.warehouse.failures import is_transient, reason
 
 T = TypeVar("T")
 

@@ -15,12 +15,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from yarl import URL
 
 from streams.attribution.learned_ip import LearningRules
-from streams.episodes import HygieneRules
-from streams.surge import HOUR, SurgeRules
-
-# Data files the code reads at run time (SQL, scoring rules, broker config).
-INFRA_DIR = Path(__file__).resolve().parents[1] / "infra"
-
+from streams.surge.episodes import HygieneRules
+from streams.surge.model import HOUR, SurgeRules
 
 DEV_PERSON_KEY_SECRET = "accountpulse-dev-secret"
 # Values that are no secret: the default, and what compose files and docs put as placeholders.

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from services.local_kafka import LocalKafka, free_port
+from services.runtime.local_kafka import LocalKafka, free_port
 from streams.settings import Settings
 
 PULSE = str(Path(sys.executable).parent / "pulse")

@@ -12,7 +12,6 @@ from services.warehouse.holder import (
     running_holder,
 )
 from services.warehouse.migrations import (
-    CLICKHOUSE_DIR,
     MIGRATIONS_DIR,
     SERVER_MIGRATIONS_DIR,
     migrate,
@@ -21,7 +20,7 @@ from services.warehouse.migrations import (
 )
 
 __all__ = [
-    "CLICKHOUSE_DIR", "ENGINE_LOCK", "MIGRATIONS_DIR", "SERVER_MIGRATIONS_DIR", "DirectWarehouse",
+    "ENGINE_LOCK", "MIGRATIONS_DIR", "SERVER_MIGRATIONS_DIR", "DirectWarehouse",
     "HolderServer", "QueryResult", "SharedClient", "Warehouse", "WarehouseBusy",
     "WarehouseError", "connect", "holder_file", "migrate", "migration_files", "open_warehouse",
     "running_holder", "single_statement", "statements",

@@ -10,12 +10,11 @@ from pathlib import Path
 
 from clickhouse_connect.driver.client import Client
 
+from infra import CLICKHOUSE_DIR
 from services.warehouse.engine import ENGINE_LOCK
-from streams.settings import INFRA_DIR
 
 log = logging.getLogger("pulse.warehouse")
 
-CLICKHOUSE_DIR = INFRA_DIR / "clickhouse"
 MIGRATIONS_DIR = CLICKHOUSE_DIR / "migrations"
 SERVER_MIGRATIONS_DIR = CLICKHOUSE_DIR / "server"  # users, roles: a server has them, chDB not
 SERVER_VERSION_OFFSET = 10000  # recorded beside the others, numbered apart

@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from kafka import KafkaProducer  # noqa: E402
 
-from services.local_kafka import LocalKafka, free_port  # noqa: E402
+from services.runtime.local_kafka import LocalKafka, free_port  # noqa: E402
 from streams.settings import Settings  # noqa: E402
 
 PULSE = str(Path(sys.executable).parent / "pulse")

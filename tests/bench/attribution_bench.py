@@ -19,11 +19,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from schemas.events import EmailOpen, WebVisit
-from services.synthetic import synthetic_reference
 from streams.attribution.chain import build_attributor
 from streams.attribution.company_names import CompanyNameIndex
 from streams.attribution.domains import disposable_domains, shipped_free_mail_domains
 from streams.attribution.ip_ranges import IpRangeTable
+from tests.support.synthetic import synthetic_reference
 
 UAS = ["Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 Safari/605.1.15",
        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-from services.evaluation import DATA_DIR, attributor_for, read_cases, read_world, score
+from tests.support.evaluation import DATA_DIR, attributor_for, read_cases, read_world, score
 
 
 def main() -> None:

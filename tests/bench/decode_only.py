@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 import faust  # noqa: E402
 
 from streams.app import create_app  # noqa: E402
-from streams.codecs import DecodeError, decode  # noqa: E402
+from streams.ingest.codecs import DecodeError, decode  # noqa: E402
 from streams.settings import Settings  # noqa: E402
 from streams.topics import INPUT_TOPICS  # noqa: E402
 

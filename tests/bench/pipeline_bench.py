@@ -5,7 +5,7 @@ A script, not a test:
 
 Starts its own broker (KRaft, free ports, 4 partitions per input topic) in a temporary
 PULSE_HOME, loads 100,000 accounts and 1,020,000 IP ranges, publishes N generated events
-(`services.synthetic.synthetic_events`: mixed types, bots, free mail, unclaimed addresses,
+(`tests.support.synthetic.synthetic_events`: mixed types, bots, free mail, unclaimed addresses,
 1% resent duplicates), then measures on the same records:
 
 (a) a plain Kafka consumer reading the input topics (the transport limit);
@@ -39,12 +39,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition  # noqa: E402
 
-from services.local_kafka import LocalKafka, free_port  # noqa: E402
 from services.publisher import route  # noqa: E402
-from services.synthetic import Reference, synthetic_events, synthetic_reference  # noqa: E402
+from services.runtime.local_kafka import LocalKafka, free_port  # noqa: E402
 from services.warehouse.holder import HolderWarehouse, running_holder  # noqa: E402
 from streams.settings import Settings  # noqa: E402
 from streams.topics import INPUT_TOPICS  # noqa: E402
+from tests.support.synthetic import Reference, synthetic_events, synthetic_reference  # noqa: E402
 
 PULSE = str(Path(sys.executable).parent / "pulse")
 HERE = Path(__file__).resolve().parent
@@ -302,11 +302,11 @@ def stage_costs(ref: Reference, lines: list[bytes], root: Path) -> dict[str, flo
     import clickhouse_connect
 
     from schemas.events import EVENT_MODELS
-    from services.runner import free_mail, non_human_filter
+    from services.runtime.worker import free_mail, non_human_filter
     from services.warehouse import migrate
     from streams.attribution.chain import build_attributor
-    from streams.pipeline import EVENT_COLUMNS, RawRecord, process_batch
-    from streams.sinks.clickhouse import ClickHouseSink
+    from streams.ingest.batch import EVENT_COLUMNS, RawRecord, process_batch
+    from streams.warehouse.events import ClickHouseSink
 
     settings = Settings(home=root / "stages")
     attributor = build_attributor(ref.accounts, [], free_mail(settings), ref.claims,

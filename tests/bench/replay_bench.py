@@ -21,9 +21,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from services.local_kafka import LocalKafka, free_port
-from services.synthetic import synthetic_reference
+from services.runtime.local_kafka import LocalKafka, free_port
 from streams.settings import Settings
+from tests.support.synthetic import synthetic_reference
 
 PULSE = str(Path(sys.executable).parent / "pulse")
 

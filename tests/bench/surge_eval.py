@@ -14,8 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from services.surge_sim import START, WARMUP_DAYS, score_alerts, simulate  # noqa: E402
-from streams.detection import detect_all  # noqa: E402
+from streams.surge.detection import detect_all  # noqa: E402
+from tests.support.surge_sim import START, WARMUP_DAYS, score_alerts, simulate  # noqa: E402
 
 
 def main() -> None:

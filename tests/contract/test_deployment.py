@@ -70,14 +70,49 @@ def test_settings_point_at_the_compose_services():
     assert SERVICES["clickhouse"]["environment"]["CLICKHOUSE_USER"] == "pulse"
 
 
-def test_the_image_carries_everything_the_code_reads_from_infra():
+def test_the_image_installs_the_package_with_what_the_code_reads_from_infra():
     dockerfile = (ROOT / "infra" / "docker" / "Dockerfile").read_text()
-    read = {"infra/clickhouse", "infra/scoring"}  # SQL files and the scoring rules
-    for path in read:
+    for path in ("infra/__init__.py", "infra/clickhouse", "infra/scoring", "schemas",
+                 "streams", "services"):
         assert f"COPY {path} ./{path}" in dockerfile, path
-    code = "".join(p.read_text() for d in ("streams", "services") for p in (ROOT / d).rglob("*.py"))
-    mentioned = set(re.findall(r'INFRA_DIR / "(\w+)"', code))
-    assert mentioned and {f"infra/{m}" for m in mentioned} - {"infra/kafka"} <= read
+    assert "pip install --no-cache-dir ." in dockerfile and " -e " not in dockerfile
+
+
+def test_a_non_editable_install_carries_its_sql_and_can_migrate(tmp_path):
+    """What a user installs (a wheel, not this checkout) migrates a fresh warehouse."""
+    import subprocess
+    import sys
+    import zipfile
+
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                    "-q", "-w", str(tmp_path / "wheel"), str(ROOT)], check=True, timeout=300)
+    [wheel] = (tmp_path / "wheel").glob("accountpulse-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    migrations = sorted(p.name for p in (ROOT / "infra/clickhouse/migrations").glob("*.sql"))
+    assert {f"infra/clickhouse/migrations/{m}" for m in migrations} <= names
+    assert {"infra/clickhouse/bootstrap.sql", "infra/scoring/rules.toml",
+            "infra/clickhouse/queries/surge_hours.sql",
+            "streams/ingest/data/email_scanner_agents.txt",
+            "streams/attribution/data/free_mail_domains.txt"} <= names
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target",
+                    str(target), str(wheel)], check=True, timeout=300)
+    code = ("import clickhouse_connect, infra, sys; from services.warehouse import migrate; "
+            "assert str(infra.INFRA_DIR).startswith(sys.argv[1]), infra.INFRA_DIR; "
+            f"c = clickhouse_connect.get_client(dsn='chdb://{tmp_path / 'ch'}'); "
+            "print(len(migrate(c)))")
+    # -S: no site processing, so the checkout's editable install (a .pth) is not seen.
+    out = subprocess.run([sys.executable, "-S", "-c", code, str(target)], capture_output=True,
+                         text=True, timeout=300, cwd=tmp_path,
+                         env={"PYTHONPATH": f"{target}:{_site_packages()}"})
+    assert out.returncode == 0, out.stderr
+    assert int(out.stdout) == len(migrations)
+
+
+def _site_packages() -> str:
+    import sysconfig
+
+    return sysconfig.get_paths()["purelib"]
 
 
 def test_workers_scale_out_in_one_consumer_group_after_init():

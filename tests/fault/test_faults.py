@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from services.local_kafka import LocalKafka, free_port
+from services.runtime.local_kafka import LocalKafka, free_port
 from streams.settings import Settings
 from tests.conftest import PulseEnv, wait_for
 from tests.fault.oracle import (

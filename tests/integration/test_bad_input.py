@@ -97,8 +97,8 @@ def test_a_load_failing_part_way_leaves_nothing_on_the_topic(pulse_env: PulseEnv
     """Past the checks, a load is one Kafka transaction: what was sent before a failure
     (here the warehouse copy refusing) is never seen by workers."""
     from schemas.reference import Contact
-    from services.reference_loader import insert_contacts
-    from services.reference_topics import ReferencePublisher
+    from services.reference.loader import insert_contacts
+    from services.reference.topics import ReferencePublisher
     from services.warehouse import DirectWarehouse
 
     pulse_env.stack(ACCOUNTS)

@@ -11,7 +11,7 @@ import pytest
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.admin import ConfigResource, ConfigResourceType
 
-from services.local_kafka import free_port, port_open
+from services.runtime.local_kafka import free_port, port_open
 from services.warehouse import migration_files
 from streams.topics import REFERENCE_TOPICS
 from tests.conftest import PULSE, PulseEnv

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from streams.scoring import DEFAULT_RULES
+from streams.ingest.scoring import DEFAULT_RULES
 from tests.conftest import PulseEnv
 
 pytestmark = pytest.mark.integration

@@ -10,8 +10,8 @@ import clickhouse_connect
 import pytest
 
 from services.warehouse import migrate
-from streams.pipeline import EVENT_COLUMNS, RawRecord, process_batch
-from streams.sinks.clickhouse import ClickHouseSink, partition_chunks
+from streams.ingest.batch import EVENT_COLUMNS, RawRecord, process_batch
+from streams.warehouse.events import ClickHouseSink, partition_chunks
 from tests.unit.test_pipeline import attributor
 
 pytestmark = pytest.mark.integration

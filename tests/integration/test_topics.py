@@ -7,7 +7,7 @@ import pytest
 from kafka import KafkaProducer
 from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
 
-from services.topics_admin import admin_client, ensure_topics
+from services.runtime.topics_admin import admin_client, ensure_topics
 from streams.topics import INPUT_MAX_BYTES
 from tests.conftest import PulseEnv, wait_for
 

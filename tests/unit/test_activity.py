@@ -1,7 +1,7 @@
 """Event-time watermarks and day ticks: what lets a drained backlog alert like live."""
 
-from streams.activity import SourceWatermarks, Watermarks
-from streams.surge import DAY
+from streams.surge.activity import SourceWatermarks, Watermarks
+from streams.surge.model import DAY
 
 
 def test_the_low_watermark_waits_for_the_slowest_active_partition():
@@ -48,8 +48,8 @@ def test_events_from_a_clock_far_ahead_are_flagged_and_never_alert():
     import json
     from datetime import UTC, datetime, timedelta
 
-    from streams.activity import from_the_future, touches_by_account
-    from streams.pipeline import EVENT_COLUMNS, RawRecord, process_batch
+    from streams.ingest.batch import EVENT_COLUMNS, RawRecord, process_batch
+    from streams.surge.activity import from_the_future, touches_by_account
     from tests.unit.test_pipeline import attributor
 
     now = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -70,7 +70,7 @@ def test_activity_is_batched_per_partition_and_owned_as_if_keyed_by_account():
 
     from kafka.partitioner.default import murmur2
 
-    from streams.activity import activity_batches, expand
+    from streams.surge.activity import activity_batches, expand
 
     touches = {f"acc{i}": [[1000 * i, f"e{i}"]] for i in range(50)}
     batches = activity_batches(touches, 4)

@@ -11,7 +11,7 @@ import pytest
 from pydantic import SecretStr
 from standardwebhooks import Webhook
 
-from services.alerts.destinations import (
+from streams.alerts.destinations import (
     RefusedDestination,
     allowed,
     check_literal,
@@ -19,7 +19,7 @@ from services.alerts.destinations import (
     request,
     routes,
 )
-from services.alerts.sample import sample_alert
+from streams.alerts.sample import sample_alert
 from streams.settings import AlertDestination
 
 SECRET = "whsec_" + base64.b64encode(b"a secret of thirty-two bytes!!!!").decode()
@@ -139,7 +139,7 @@ def test_a_destination_needs_an_http_url_and_a_standard_one_a_secret():
 
 
 def _deliver(url: str, allow: str = "") -> tuple[object, list[float]]:
-    from services.alerts.delivery import Deliverer
+    from streams.alerts.delivery import Deliverer
     from streams.settings import Settings
 
     delays: list[float] = []
@@ -167,7 +167,7 @@ def test_delivery_to_a_name_for_loopback_is_refused_without_retrying():
 
 
 def test_an_unreachable_destination_is_retried_with_backoff_then_failed():
-    from services.local_kafka import free_port
+    from services.runtime.local_kafka import free_port
 
     outcome, delays = _deliver(f"http://127.0.0.1:{free_port()}/hook", allow="127.0.0.0/8")
     assert outcome.status == "failed" and outcome.attempts == 4 and outcome.http_status == 0

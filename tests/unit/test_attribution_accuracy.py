@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from services.eval_set import write
-from services.evaluation import DATA_DIR, attributor_for, read_cases, read_world, score
 from streams.attribution.chain import Attributor
-from streams.codecs import decode
+from streams.ingest.codecs import decode
+from tests.support.eval_set import write
+from tests.support.evaluation import DATA_DIR, attributor_for, read_cases, read_world, score
 
 HARD = read_cases(DATA_DIR / "hard_cases.jsonl")
 
@@ -40,4 +40,4 @@ def test_generated_set_is_what_the_generator_makes(tmp_path):
     write(tmp_path)
     for name in ("accounts.csv", "contacts.csv", "ip_ranges.csv", "generated_cases.jsonl"):
         assert (tmp_path / name).read_text() == (DATA_DIR / name).read_text(), (
-            f"{name} is stale: run `.venv/bin/python -m services.eval_set write`")
+            f"{name} is stale: run `.venv/bin/python -m tests.support.eval_set write`")

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from schemas.events import derive_event_id
-from streams.codecs import DecodeError, decode
+from streams.ingest.codecs import DecodeError, decode
 
 VISIT = {"event_id": "v1", "type": "web_visit", "ts": "2026-11-02T09:30:00+02:00",
          "ip": "198.18.0.1", "url": "https://x/pricing", "user_agent": "ua"}

@@ -10,11 +10,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.publisher import route
-from streams.event_time import EventTimeError, check_event_time
-from streams.pipeline import EVENT_COLUMNS, RawRecord, process_batch
-from streams.pseudonyms import strip_url, truncate_ip
+from streams.ingest.batch import EVENT_COLUMNS, RawRecord, process_batch
+from streams.ingest.event_time import EventTimeError, check_event_time
+from streams.ingest.pseudonyms import strip_url, truncate_ip
 from streams.settings import Settings
-from streams.sinks.failures import is_transient, isolate
+from streams.warehouse.failures import is_transient, isolate
 from tests.unit.test_pipeline import attributor
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)

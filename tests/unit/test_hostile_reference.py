@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from schemas.reference import Account, IpRange
-from services.reference_loader import (
+from services.reference.loader import (
     ACCOUNT_HEADER,
     IP_RANGE_HEADER,
     CsvError,

@@ -1,6 +1,6 @@
 """`pulse up` on a new home: the KRaft cluster id never looks like an option."""
 
-from services.local_kafka import new_cluster_id
+from services.runtime.local_kafka import new_cluster_id
 
 
 def test_pulse_up_cluster_id_starting_with_a_dash_is_drawn_again():

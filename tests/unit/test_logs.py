@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import logging
 
-from services.logs import JsonFormatter, RepeatFilter
+from services.runtime.logs import JsonFormatter, RepeatFilter
 
 
 def record(name: str, msg: str, *args: object) -> logging.LogRecord:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from schemas.events import AdClick, EmailOpen, WebVisit
-from streams.non_human import NonHumanFilter, is_bot
+from streams.ingest.non_human import NonHumanFilter, is_bot
 
 MAIL_CLIENTS = [
     "Mozilla/4.0 (compatible; MSIE 7.0; Windows NT 6.1; Win64; x64; Trident/7.0; .NET CLR "

@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from services.warehouse import migrate
-from streams.codecs import MAX_EVENT_BYTES
-from streams.pipeline import EVENT_COLUMNS, RawRecord, process_batch
-from streams.sinks.clickhouse import ClickHouseSink
+from streams.ingest.batch import EVENT_COLUMNS, RawRecord, process_batch
+from streams.ingest.codecs import MAX_EVENT_BYTES
+from streams.warehouse.events import ClickHouseSink
 from tests.unit.test_pipeline import attributor
 
 NOW = datetime.now(UTC).replace(microsecond=0)

@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 import pytest
 
 from schemas.events import EmailOpen, WebVisit
-from streams.pseudonyms import person_key, truncate_ip
+from streams.ingest.pseudonyms import person_key, truncate_ip
 
 TS = datetime(2026, 11, 2, tzinfo=UTC)
 

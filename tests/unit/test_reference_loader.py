@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from schemas.reference import Account
-from services.reference_loader import ACCOUNT_HEADER, CsvError, read_csv
+from services.reference.loader import ACCOUNT_HEADER, CsvError, read_csv
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -43,7 +43,7 @@ def test_missing_column_names_what_is_expected(tmp_path):
 
 
 def test_ultimate_parents_walk_to_the_top_and_refuse_cycles():
-    from services.reference_loader import ultimate_parents
+    from services.reference.loader import ultimate_parents
 
     tops = ultimate_parents({"eu": "acme", "de": "eu", "acme": "", "lone": "", "orphan": "gone"})
     assert tops == {"eu": "acme", "de": "acme", "acme": "acme", "lone": "lone", "orphan": "gone"}
@@ -53,7 +53,7 @@ def test_ultimate_parents_walk_to_the_top_and_refuse_cycles():
 
 def test_ip_ranges_csv_checks_kind_and_owner(tmp_path):
     from schemas.reference import IpRange
-    from services.reference_loader import IP_RANGE_HEADER
+    from services.reference.loader import IP_RANGE_HEADER
 
     path = tmp_path / "ranges.csv"
     path.write_text("cidr,account_id,kind,source\n"

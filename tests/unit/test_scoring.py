@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from streams.scoring import DEFAULT_RULES, load_rules
+from streams.ingest.scoring import DEFAULT_RULES, load_rules
 
 RULES = load_rules()
 

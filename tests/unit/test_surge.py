@@ -2,8 +2,8 @@
 
 from datetime import UTC, datetime
 
-from streams.episodes import HygieneRules, decide
-from streams.surge import (
+from streams.surge.episodes import HygieneRules, decide
+from streams.surge.model import (
     DAY,
     HOUR,
     AccountHistory,
@@ -112,8 +112,8 @@ def test_a_customer_whose_engagement_drops_for_a_week_is_cooling():
 
 
 def test_one_alert_per_episode_escalation_only_on_a_clear_rise_then_cooldown():
-    from streams.episodes import Episode
-    from streams.surge import Surge
+    from streams.surge.episodes import Episode
+    from streams.surge.model import Surge
 
     def reading(score: float, status: str = "surging") -> Surge:
         return Surge("acme", "spike", status, score, 3.0, 30, 10, 5, 2, 3, 0, 0)
@@ -135,8 +135,8 @@ def test_one_alert_per_episode_escalation_only_on_a_clear_rise_then_cooldown():
 
 
 def test_alert_ids_are_the_same_when_the_same_readings_are_replayed():
-    from streams.episodes import Episode
-    from streams.surge import Surge
+    from streams.surge.episodes import Episode
+    from streams.surge.model import Surge
 
     s = Surge("acme", "daily", "surging", 80, 2.5, 40, 15, 5, 2, 3, 0, 0)
     a = decide(Episode("acme", "daily"), s, 5000, RULES, HygieneRules.default())[1]

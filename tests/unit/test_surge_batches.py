@@ -9,11 +9,11 @@ from collections import defaultdict
 
 import pytest
 
-from services.surge_sim import simulate
-from streams.detection import AccountInfo, Detector, detect_all, prior_days, tier_priors
-from streams.episodes import Alert, Episode, HygieneRules, restore
-from streams.surge import DAY, SurgeRules, Touch
-from streams.surge_agent import evaluate_batch
+from streams.surge.agent import evaluate_batch
+from streams.surge.detection import AccountInfo, Detector, detect_all, prior_days, tier_priors
+from streams.surge.episodes import Alert, Episode, HygieneRules, restore
+from streams.surge.model import DAY, SurgeRules, Touch
+from tests.support.surge_sim import simulate
 
 
 class MemoryStore:

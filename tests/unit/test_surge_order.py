@@ -14,12 +14,12 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.surge_sim import simulate
-from streams.activity import ActivityBuffer
-from streams.detection import AccountInfo, Detector
-from streams.episodes import Alert, Episode, HygieneRules
-from streams.surge import DAY, HOUR, Surge, SurgeRules, Touch
-from streams.surge_agent import evaluate_batch
+from streams.surge.activity import ActivityBuffer
+from streams.surge.agent import evaluate_batch
+from streams.surge.detection import AccountInfo, Detector
+from streams.surge.episodes import Alert, Episode, HygieneRules
+from streams.surge.model import DAY, HOUR, Surge, SurgeRules, Touch
+from tests.support.surge_sim import simulate
 from tests.unit.test_surge_batches import MemoryStore, priors_from
 
 RULES = SurgeRules()
@@ -179,7 +179,7 @@ def test_alerts_stay_trustworthy_over_random_cuts_late_events_and_restarts(
 
 def test_in_order_activity_alerts_exactly_like_one_pass() -> None:
     """Without late events or crashes, cutting the stream changes nothing."""
-    from streams.detection import detect_all
+    from streams.surge.detection import detect_all
 
     one_pass = {a.alert_id for a in detect_all(((a, t) for a, _, t in TOUCHES), SIM.accounts,
                                                RULES, HYGIENE)
@@ -213,7 +213,7 @@ def test_demo_double_surge_a_late_point_neither_reopens_nor_escalates():
 
 
 def test_decide_moves_as_of_forward_only():
-    from streams.episodes import decide, is_late
+    from streams.surge.episodes import decide, is_late
 
     usual = Surge("acme", "daily", "usual", 50, 1.0, 10, 10, 2, 0, 0, 0, 0)
     ep, _ = decide(Episode("acme", "daily"), usual, 5000, RULES, HYGIENE)

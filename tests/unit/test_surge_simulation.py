@@ -7,9 +7,9 @@ from collections import Counter
 
 import pytest
 
-from services.surge_sim import START, WARMUP_DAYS, score_alerts, simulate
-from streams.detection import detect_all
-from streams.surge import DAY, HOUR
+from streams.surge.detection import detect_all
+from streams.surge.model import DAY, HOUR
+from tests.support.surge_sim import START, WARMUP_DAYS, score_alerts, simulate
 
 
 @pytest.fixture(scope="module")

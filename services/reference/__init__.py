@@ -1,0 +1,1 @@
+"""Reference data from operators: CSV loads, and the compacted topics workers follow."""

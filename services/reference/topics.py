@@ -1,0 +1,157 @@
+"""Reference data on its compacted topics: publish loads, read everything back."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+
+from services.warehouse import Warehouse
+from streams.reference.state import range_key
+from streams.settings import Settings
+from streams.topics import REFERENCE_TOPICS
+
+Record = tuple[str, bytes | None, bytes | None]  # (topic name without prefix, key, value)
+
+
+# The broker's default max.message.bytes is 1 MiB (record batch overhead included); a row
+# larger than this is reported before a load publishes anything.
+MAX_RECORD_BYTES = 1_000_000
+
+
+class ReferencePublisher:
+    """Publishes reference loads in Kafka transactions: workers read committed records only,
+    so a load that fails part-way (a broker error, a refused warehouse write) leaves nothing
+    on the topic for them to apply."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._producer = KafkaProducer(
+            bootstrap_servers=settings.kafka_bootstrap, acks="all", linger_ms=20,
+            client_id="pulse-reference",
+            transactional_id=f"pulse-reference-{uuid.uuid4().hex}")
+        self._producer.init_transactions()
+        self._open = False
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Everything sent inside becomes visible together at the end, or never."""
+        if self._open:  # nested: part of the enclosing transaction
+            yield
+            return
+        self._producer.begin_transaction()
+        self._open = True
+        try:
+            yield
+            self._producer.flush()
+        except BaseException:
+            self._open = False
+            self._producer.abort_transaction()
+            raise
+        self._open = False
+        self._producer.commit_transaction()
+
+    def send(self, kind: str, rows: Iterable[tuple[str, dict[str, Any]]]) -> int:
+        """Publish (key, value) rows to the ``kind`` topic (in the open transaction, or in
+        one of their own)."""
+        with self.transaction():
+            n = 0
+            for key, value in rows:
+                self._producer.send(self.settings.topic(kind), key=key.encode(),
+                                    value=json.dumps(value, ensure_ascii=False).encode())
+                n += 1
+            return n
+
+    def delete(self, kind: str, keys: Iterable[str]) -> int:
+        """Tombstones: compaction drops the keys, workers forget them."""
+        with self.transaction():
+            n = 0
+            for key in keys:
+                self._producer.send(self.settings.topic(kind), key=key.encode(), value=None)
+                n += 1
+            return n
+
+    def close(self) -> None:
+        self._producer.close()
+
+
+def account_row(a: Iterable[Any]) -> tuple[str, dict[str, Any]]:
+    account_id, name, domains, ip_ranges, tier, parent, top, customer, owner, aliases = a
+    return account_id, {"account_id": account_id, "name": name, "domains": list(domains),
+                        "ip_ranges": list(ip_ranges), "tier": tier,
+                        "parent_account_id": parent, "ultimate_parent_id": top,
+                        "customer": bool(customer), "owner_email": owner or None,
+                        "aliases": list(aliases)}
+
+
+def contact_row(email: str, account_id: str, title: str = "") -> tuple[str, dict[str, Any]]:
+    return email, {"email": email, "account_id": account_id, "title": title}
+
+
+def range_row(cidr: str, account_id: str, kind: str, source: str) -> tuple[str, dict[str, Any]]:
+    return range_key(cidr, kind, account_id), {"cidr": cidr, "account_id": account_id,
+                                               "kind": kind, "source": source}
+
+
+def read_all(settings: Settings) -> tuple[list[Record], dict[tuple[str, int], int]]:
+    """Every record of the reference topics up to now, and the positions reached."""
+    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False,
+                             client_id="pulse-reference", consumer_timeout_ms=2000,
+                             isolation_level="read_committed")
+    try:
+        tps = [TopicPartition(settings.topic(k), p) for k in REFERENCE_TOPICS
+               for p in sorted(consumer.partitions_for_topic(settings.topic(k)) or ())]
+        ends = consumer.end_offsets(tps)
+        consumer.assign(tps)
+        consumer.seek_to_beginning(*tps)
+        kind_of = {settings.topic(k): k for k in REFERENCE_TOPICS}
+        records: list[Record] = []
+        remaining = {tp for tp in tps if ends[tp] > 0}
+        while remaining:
+            for tp, messages in consumer.poll(timeout_ms=1000, max_records=50000).items():
+                records.extend((kind_of[tp.topic], m.key, m.value) for m in messages)
+                if consumer.position(tp) >= ends[tp]:
+                    remaining.discard(tp)
+        return records, {(tp.topic, tp.partition): ends[tp] for tp in tps}
+    finally:
+        consumer.close()
+
+
+def seed_from_warehouse(settings: Settings, warehouse: Warehouse) -> int:
+    """Publish reference rows that exist only in ClickHouse (loaded before the topics
+    existed) to their empty topics; a no-op once the topics hold data."""
+    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, client_id="pulse-seed")
+    try:
+        empty = {k for k in REFERENCE_TOPICS
+                 if not sum(consumer.end_offsets(
+                     [TopicPartition(settings.topic(k), p) for p in
+                      consumer.partitions_for_topic(settings.topic(k)) or ()]).values())}
+    finally:
+        consumer.close()
+    if not empty:
+        return 0
+    publisher = ReferencePublisher(settings)
+    n = 0
+    try:
+        if "accounts" in empty:
+            n += publisher.send("accounts", (account_row(r) for r in warehouse.query(
+                "SELECT account_id, name, domains, ip_ranges, tier, parent_account_id, "
+                "ultimate_parent_id, customer, owner_email, aliases "
+                "FROM abm.accounts FINAL").rows))
+        if "contacts" in empty:
+            n += publisher.send("contacts", (contact_row(*r) for r in warehouse.query(
+                "SELECT email, account_id, title FROM abm.contacts FINAL").rows))
+        if "suppressions" in empty:
+            n += publisher.send("suppressions", ((r[0], {"person_key": r[0]}) for r in
+                                                 warehouse.query(
+                "SELECT person_key FROM abm.suppressions FINAL").rows))
+        if "ip_ranges" in empty:
+            n += publisher.send("ip_ranges", (range_row(*r) for r in warehouse.query(
+                "SELECT cidr, account_id, kind, source FROM abm.ip_ranges FINAL").rows))
+    finally:
+        publisher.close()
+    return n

@@ -1,0 +1,2 @@
+"""Surge detection: the model, account histories, alert hygiene, the detector, activity and
+watermarks, the agent and its warehouse store."""

@@ -1,0 +1,1 @@
+"""Generators and stores used only by tests and benchmarks."""
