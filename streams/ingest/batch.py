@@ -7,8 +7,6 @@ and lose it silently.
 
 from __future__ import annotations
 
-import base64
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -22,16 +20,8 @@ from streams.ingest.event_time import (
     check_event_time,
 )
 from streams.ingest.pseudonyms import keyed, person_key, strip_url, truncate_ip, visitor_key
+from streams.ingest.rows import DeadLetterRow, EventRow
 from streams.ingest.scoring import ScoringRules, default_rules
-
-EVENT_COLUMNS = (
-    "event_id", "ts", "type", "channel", "account_id", "match_method", "match_confidence",
-    "match_evidence", "non_human", "person_key", "visitor_key", "email_domain",
-    "email_local_key", "ip", "ip_block", "url", "referrer", "campaign_id", "ad_id",
-    "platform", "company_name", "user_agent", "score", "url_class", "persona",
-    "rules_version", "late", "future", "_topic", "_partition", "_offset", "ingested_at",
-)  # fmt: skip
-DEAD_LETTER_COLUMNS = ("topic", "partition", "offset", "payload", "error", "received_at")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,9 +34,9 @@ class RawRecord:
 
 @dataclass
 class BatchResult:
-    events: list[tuple[object, ...]] = field(default_factory=list)
+    events: list[EventRow] = field(default_factory=list)
     sources: list[RawRecord] = field(default_factory=list)  # each event's record, in order
-    dead_letters: list[tuple[object, ...]] = field(default_factory=list)
+    dead_letters: list[DeadLetterRow] = field(default_factory=list)
     links: list[IdentityLink] = field(default_factory=list)  # visitors newly known
     filtered: int = 0  # events of people who asked to be forgotten: dropped, by design
 
@@ -89,7 +79,7 @@ def _event_row(
     rec: RawRecord, attributor: Attributor, secret: bytes, prefix: str, now: datetime,
     links: IdentityLinks, out: BatchResult, suppressed: set[str] | frozenset[str],
     late_grace_s: float, rules: ScoringRules, future_limit_s: float,
-) -> tuple[object, ...] | None:
+) -> EventRow | None:
     event = decode(rec.value, rec.topic.removeprefix(prefix))
     ts = check_event_time(event.ts, now, future_limit_s)
     visitor = visitor_key(event, secret)
@@ -108,7 +98,7 @@ def _event_row(
         new = IdentityLink(visitor, person, match.account_id, ts)
         if links.add(new):
             out.links.append(new)
-    return (
+    return EventRow(
         event.event_id,
         ts,
         event.type,
@@ -144,21 +134,5 @@ def _event_row(
     )
 
 
-def dead_letter_row(rec: RawRecord, reason: str, now: datetime) -> tuple[object, ...]:
-    return (rec.topic, rec.partition, rec.offset, rec.value or b"", reason, now)
-
-
-def dead_letter_message(row: tuple[object, ...]) -> bytes:
-    """The JSON value published to the ``dead_letters`` topic for one dead-letter row."""
-    topic, partition, offset, payload, error, received_at = row
-    assert isinstance(payload, bytes) and isinstance(received_at, datetime)
-    return json.dumps(
-        {
-            "topic": topic,
-            "partition": partition,
-            "offset": offset,
-            "error": error,
-            "payload_base64": base64.b64encode(payload).decode("ascii"),
-            "received_at": received_at.isoformat(),
-        }
-    ).encode()
+def dead_letter_row(rec: RawRecord, reason: str, now: datetime) -> DeadLetterRow:
+    return DeadLetterRow(rec.topic, rec.partition, rec.offset, rec.value or b"", reason, now)

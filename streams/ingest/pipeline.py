@@ -25,14 +25,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from faust.types import EventT
 
 from streams import failpoints
-from streams.ingest.batch import (
-    EVENT_COLUMNS,
-    BatchResult,
-    RawRecord,
-    dead_letter_message,
-    dead_letter_row,
-    process_batch,
-)
+from streams.ingest.batch import BatchResult, RawRecord, dead_letter_row, process_batch
 from streams.ingest.scoring import default_rules, load_rules
 from streams.reference.state import ReferenceData
 from streams.retries import retrying
@@ -42,7 +35,6 @@ from streams.surge.activity import (
     Watermarks,
     activity_batches,
     activity_message,
-    from_the_future,
     touches_by_account,
     watermark_message,
 )
@@ -51,7 +43,6 @@ from streams.warehouse.events import ClickHouseSink, WriteSummary
 from streams.warehouse.failures import is_transient, reason
 
 log = logging.getLogger("pulse.pipeline")
-_TS, _TOPIC = EVENT_COLUMNS.index("ts"), EVENT_COLUMNS.index("_topic")
 T = TypeVar("T")
 
 
@@ -117,8 +108,8 @@ def register_pipeline(
                                  "warehouse write failed; retrying")
         pending = []
         for row in summary.dead_letter_rows:
-            key = f"{row[0]}:{row[1]}:{row[2]}".encode()
-            pending.append(await dead_letters.send(key=key, value=dead_letter_message(row)))
+            key = f"{row.topic}:{row.partition}:{row.offset}".encode()
+            pending.append(await dead_letters.send(key=key, value=row.message()))
         # Then tell surge detection which accounts were touched, each on the partition that
         # owns it (the repartition).
         batches = activity_batches(touches_by_account(summary.landed), settings.input_partitions)
@@ -152,11 +143,9 @@ def register_pipeline(
             await land(result)
             wall = time.monotonic()
             for row in result.events:  # event time, now landed
-                if from_the_future(row):
-                    continue
-                ts: datetime = row[_TS]  # type: ignore[assignment]
-                watermarks.observe(str(row[_TOPIC]), int(row[_TOPIC + 1]),  # type: ignore[call-overload]
-                                   ts.timestamp(), wall)
+                if not row.future:
+                    watermarks.observe(row.source_topic, row.source_partition,
+                                       row.ts.timestamp(), wall)
             for event in batch:
                 await stream.ack(event)
             for rec in records:

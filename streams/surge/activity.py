@@ -20,30 +20,20 @@ from typing import Any
 
 from kafka.partitioner.default import murmur2
 
-from streams.ingest.batch import EVENT_COLUMNS
+from streams.ingest.rows import EventRow
 from streams.surge.model import DAY
-
-_ID, _TS, _ACCOUNT, _NON_HUMAN, _FUTURE = (
-    EVENT_COLUMNS.index(c) for c in ("event_id", "ts", "account_id", "non_human", "future"))
-
 
 FINAL_WATERMARK_MS = 2**53  # a drain's last watermark: past any event time
 
-# A clock this far ahead of ours is wrong, not early: such an event is stored (and
-# flagged `future`) but never moves the watermark or raises an alert. The surge queries
-# apply the same rule (`future = 0`).
-def from_the_future(row: tuple[object, ...]) -> bool:
-    """Flagged at ingest (`future`): stamped more than 5 minutes after landing."""
-    return bool(row[_FUTURE])
 
-
-def touches_by_account(rows: Iterable[tuple[object, ...]]) -> dict[str, list[list[object]]]:
-    """Newly landed event rows -> account -> [[event time ms, event_id], ...] (humans only)."""
+def touches_by_account(rows: Iterable[EventRow]) -> dict[str, list[list[object]]]:
+    """Newly landed event rows -> account -> [[event time ms, event_id], ...]: people only,
+    and none from a clock far ahead (stamped more than 5 minutes after landing: stored,
+    flagged ``future``, but they never move the watermark or raise an alert)."""
     out: dict[str, list[list[object]]] = defaultdict(list)
     for row in rows:
-        account = row[_ACCOUNT]
-        if account and not row[_NON_HUMAN] and not from_the_future(row):
-            out[str(account)].append([round(row[_TS].timestamp() * 1000), row[_ID]])  # type: ignore[attr-defined]
+        if row.account_id and not row.non_human and not row.future:
+            out[row.account_id].append([round(row.ts.timestamp() * 1000), row.event_id])
     return out
 
 

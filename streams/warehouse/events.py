@@ -21,13 +21,13 @@ from typing import Any
 from infra import query
 from streams.attribution.chain import CONFIDENCE
 from streams.attribution.identities import IdentityLink
-from streams.ingest.batch import DEAD_LETTER_COLUMNS, EVENT_COLUMNS, BatchResult, dead_letter_row
+from streams.ingest.batch import BatchResult, dead_letter_row
+from streams.ingest.rows import DEAD_LETTER_COLUMNS, EVENT_COLUMNS, DeadLetterRow, EventRow
 from streams.warehouse.failures import TransientError, isolate, reason
 
 log = logging.getLogger("pulse.sink")
+SOURCE_AT = EventRow._fields.index("source_topic")  # topic, partition, offset follow
 
-_TOPIC_AT = EVENT_COLUMNS.index("_topic")  # the row's source position starts here
-_TS = EVENT_COLUMNS.index("ts")
 # abm.events is partitioned by month of event time, and ClickHouse refuses an insert that
 # touches more than max_partitions_per_insert_block (100) partitions; inserts stay well
 # under it whatever the spread of a batch (a backfill, a replay).
@@ -39,8 +39,8 @@ class WriteSummary:
     events: int
     duplicates: int
     dead_letters: int
-    landed: list[tuple[Any, ...]] = field(default_factory=list)  # the event rows now stored
-    dead_letter_rows: list[tuple[Any, ...]] = field(default_factory=list)  # incl. refused rows
+    landed: list[EventRow] = field(default_factory=list)  # the event rows now stored
+    dead_letter_rows: list[DeadLetterRow] = field(default_factory=list)  # incl. refused rows
 
 
 def _token(table: str, rows: Sequence[tuple[Any, ...]], topic_at: int, key_at: int) -> str:
@@ -56,13 +56,13 @@ def _token(table: str, rows: Sequence[tuple[Any, ...]], topic_at: int, key_at: i
     return h.hexdigest()
 
 
-def partition_chunks(rows: list[tuple[Any, ...]], ts_at: int = _TS,
-                     limit: int = MAX_PARTITIONS_PER_INSERT) -> list[list[tuple[Any, ...]]]:
+def partition_chunks(rows: list[EventRow],
+                     limit: int = MAX_PARTITIONS_PER_INSERT) -> list[list[EventRow]]:
     """Rows grouped so that no group spans more than ``limit`` months (partitions), in
     month order; a batch within the limit stays one group, in its own order."""
-    by_month: dict[tuple[int, int], list[tuple[Any, ...]]] = {}
+    by_month: dict[tuple[int, int], list[EventRow]] = {}
     for row in rows:
-        by_month.setdefault((row[ts_at].year, row[ts_at].month), []).append(row)
+        by_month.setdefault((row.ts.year, row.ts.month), []).append(row)
     if len(by_month) <= limit:
         return [rows] if rows else []
     months = sorted(by_month)
@@ -110,26 +110,27 @@ class ClickHouseSink:
                             extra={"error": why, "account_id": batch.links[j].account_id})
         return WriteSummary(len(landed), len(batch.events) - len(fresh), stored_dead, landed, dead)
 
-    def _insert_events(self, rows: Sequence[tuple[Any, ...]]) -> None:
+    def _insert_events(self, rows: Sequence[EventRow]) -> None:
         for chunk in partition_chunks(list(rows)):
             self.client.insert(
                 "abm.events", chunk, column_names=list(EVENT_COLUMNS),
-                settings={"insert_deduplication_token": _token("events", chunk, _TOPIC_AT, 0)})
+                settings={"insert_deduplication_token": _token("events", chunk, SOURCE_AT, 0)})
 
-    def _insert_dead_letters(self, rows: Sequence[tuple[Any, ...]]) -> None:
+    def _insert_dead_letters(self, rows: Sequence[DeadLetterRow]) -> None:
         self.client.insert(
             "abm.dead_letters", list(rows), column_names=list(DEAD_LETTER_COLUMNS),
             settings={"insert_deduplication_token": _token("dead_letters", list(rows), 0, 3)})
 
-    def _write_dead_letters(self, rows: list[tuple[Any, ...]]) -> int:
+    def _write_dead_letters(self, rows: list[DeadLetterRow]) -> int:
         """Dead letters not stored yet; one the warehouse refuses is kept without its bytes
         (the reason says why), so its position and reason still reach ops."""
         new = self._new_dead_letters(rows)
         refused = isolate(new, self._insert_dead_letters, self.ping)
         if refused:
             self._insert_dead_letters([
-                (*new[j][:3], b"", f"{new[j][4]} (original bytes refused by the warehouse: "
-                                   f"{why})", new[j][5]) for j, why in refused])
+                new[j]._replace(payload=b"", error=f"{new[j].error} (original bytes refused "
+                                                    f"by the warehouse: {why})")
+                for j, why in refused])
         return len(new)
 
     def _stitch(self, links: Sequence[IdentityLink]) -> None:
@@ -146,11 +147,11 @@ class ClickHouseSink:
                 "person_key": ln.person_key, "visitor_key": ln.visitor_key,
                 "since": ln.linked_at - self.stitch_lookback})
 
-    def _new_event_indexes(self, rows: list[tuple[Any, ...]]) -> list[int]:
+    def _new_event_indexes(self, rows: list[EventRow]) -> list[int]:
         """Indexes of the rows whose event id is neither stored nor repeated earlier."""
         first: dict[str, int] = {}
         for i, row in enumerate(rows):
-            first.setdefault(str(row[0]), i)
+            first.setdefault(row.event_id, i)
         if not first:
             return []
         stored = self.client.query(
@@ -161,7 +162,7 @@ class ClickHouseSink:
             first.pop(event_id, None)
         return sorted(first.values())
 
-    def _new_dead_letters(self, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    def _new_dead_letters(self, rows: list[DeadLetterRow]) -> list[DeadLetterRow]:
         if not rows:
             return []
         keys = [(r[0], r[1], r[2]) for r in rows]

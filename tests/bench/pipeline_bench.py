@@ -305,7 +305,8 @@ def stage_costs(ref: Reference, lines: list[bytes], root: Path) -> dict[str, flo
     from services.runtime.worker import free_mail, non_human_filter
     from services.warehouse import migrate
     from streams.attribution.chain import build_attributor
-    from streams.ingest.batch import EVENT_COLUMNS, RawRecord, process_batch
+    from streams.ingest.batch import RawRecord, process_batch
+    from streams.ingest.rows import EVENT_COLUMNS
     from streams.warehouse.events import ClickHouseSink
 
     settings = Settings(home=root / "stages")

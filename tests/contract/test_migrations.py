@@ -8,7 +8,7 @@ import pytest
 
 from services.reference.loader import ACCOUNT_HEADER, CONTACT_HEADER
 from services.warehouse import SERVER_MIGRATIONS_DIR, migrate, migration_files, statements
-from streams.ingest.batch import DEAD_LETTER_COLUMNS, EVENT_COLUMNS
+from streams.ingest.rows import DEAD_LETTER_COLUMNS, EVENT_COLUMNS
 from streams.settings import Settings
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "schema.sql"

@@ -10,7 +10,8 @@ import clickhouse_connect
 import pytest
 
 from services.warehouse import migrate
-from streams.ingest.batch import EVENT_COLUMNS, RawRecord, process_batch
+from streams.ingest.batch import RawRecord, process_batch
+from streams.ingest.rows import EVENT_COLUMNS
 from streams.warehouse.events import ClickHouseSink, partition_chunks
 from tests.unit.test_pipeline import attributor
 

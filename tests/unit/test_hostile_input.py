@@ -10,9 +10,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.publisher import route
-from streams.ingest.batch import EVENT_COLUMNS, RawRecord, process_batch
+from streams.ingest.batch import RawRecord, process_batch
 from streams.ingest.event_time import EventTimeError, check_event_time
 from streams.ingest.pseudonyms import strip_url, truncate_ip
+from streams.ingest.rows import EVENT_COLUMNS
 from streams.settings import Settings
 from streams.warehouse.failures import is_transient, isolate
 from tests.unit.test_pipeline import attributor

@@ -3,7 +3,8 @@ from datetime import UTC, datetime
 
 from schemas.reference import Account, Contact
 from streams.attribution.chain import Attributor, build_attributor
-from streams.ingest.batch import DEAD_LETTER_COLUMNS, EVENT_COLUMNS, RawRecord, process_batch
+from streams.ingest.batch import RawRecord, process_batch
+from streams.ingest.rows import DEAD_LETTER_COLUMNS, EVENT_COLUMNS
 
 NOW = datetime(2026, 11, 3, tzinfo=UTC)
 SECRET = b"k"

@@ -16,8 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from services.warehouse import migrate
-from streams.ingest.batch import EVENT_COLUMNS, RawRecord, process_batch
+from streams.ingest.batch import RawRecord, process_batch
 from streams.ingest.codecs import MAX_EVENT_BYTES
+from streams.ingest.rows import EVENT_COLUMNS
 from streams.warehouse.events import ClickHouseSink
 from tests.unit.test_pipeline import attributor
 
