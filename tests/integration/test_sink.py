@@ -11,7 +11,6 @@ import pytest
 
 from services.warehouse import migrate
 from streams.ingest.batch import RawRecord, process_batch
-from streams.ingest.rows import EVENT_COLUMNS
 from streams.warehouse.events import ClickHouseSink, partition_chunks
 from tests.unit.test_pipeline import attributor
 
@@ -38,9 +37,8 @@ def test_too_many_partitions_for_single_insert_block_a_ten_year_batch_inserts(si
     """120 events spread over ten years (what a backfill sends): one insert would touch 120
     monthly partitions and ClickHouse refuses over 100; the sink splits by partition."""
     batch = process_batch(visits(120), attributor(), b"k", now=NOW)
-    ts_at = EVENT_COLUMNS.index("ts")
-    batch.events = [(*row[:ts_at], datetime(2016 + i // 12, i % 12 + 1, 5, tzinfo=UTC),
-                     *row[ts_at + 1:]) for i, row in enumerate(batch.events)]
+    batch.events = [row._replace(ts=datetime(2016 + i // 12, i % 12 + 1, 5, tzinfo=UTC))
+                    for i, row in enumerate(batch.events)]
     assert [len(c) for c in partition_chunks(batch.events)] == [50, 50, 20]
     summary = sink.write(batch)  # no "Too many partitions for single INSERT block"
     assert summary.events == 120 and summary.dead_letter_rows == []
@@ -48,8 +46,7 @@ def test_too_many_partitions_for_single_insert_block_a_ten_year_batch_inserts(si
 
 def test_a_row_the_warehouse_refuses_is_dead_lettered_and_the_rest_lands(sink):
     batch = process_batch(visits(40), attributor(), b"k", now=NOW)
-    at = EVENT_COLUMNS.index("_partition")
-    batch.events[17] = (*batch.events[17][:at], 2**40, *batch.events[17][at + 1:])  # UInt32
+    batch.events[17] = batch.events[17]._replace(source_partition=2**40)  # not a UInt32
     summary = sink.write(batch)
     assert summary.events == 39
     [dead] = summary.dead_letter_rows
