@@ -6,8 +6,8 @@ import json
 from collections.abc import Iterable, Iterator
 
 from services.reference.loader import sql_string
-from services.runtime.worker import free_mail, non_human_filter
 from services.warehouse import Warehouse
+from streams.config import free_mail, non_human_filter
 from streams.ingest.codecs import DecodeError, decode
 from streams.reference.state import load_attributor
 from streams.settings import Settings

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -13,6 +12,8 @@ from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
 from schemas.events import derive_event_id
+from services.progress import Steps
+from services.progress import progress as progress_bar
 from streams.ingest.codecs import TOPIC_OF_TYPE
 from streams.settings import Settings
 from streams.topics import INPUT_MAX_BYTES
@@ -69,28 +70,29 @@ def publish(settings: Settings, lines: Iterable[bytes], progress: bool = False) 
     """Publish every line that can be routed; the others are reported with their numbers,
     and a line the broker refuses is reported too, never stopping the rest."""
     report = PublishReport()
-    prod = producer(settings)
     refused: list[tuple[int, str, str]] = []  # line, topic, why
+    prod = producer(settings)
     try:
-        for n, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            try:
-                topic, key = route(line)
-                future = prod.send(settings.topic(topic), key=key, value=line)
-            except ValueError as err:
-                report.rejected.append(f"line {n}: {err}")
-                continue
-            except KafkaError as err:  # refused before sending (size, serialisation)
-                report.rejected.append(f"line {n}: refused by the producer ({err})")
-                continue
-            future.add_errback(lambda err, n=n, t=topic: refused.append((n, t, str(err))))
-            report.published[topic] += 1
-            if progress and n % 20000 == 0:
-                print(f"\r{n:,} lines published", end="", file=sys.stderr, flush=True)
-        prod.flush()
-        if progress:
-            print("\r", end="", file=sys.stderr)
+        with progress_bar(progress) as bar:
+            steps = Steps(bar)
+            steps.start("publishing lines")
+            for n, line in enumerate(lines, 1):
+                steps.advance("publishing lines")
+                if not line.strip():
+                    continue
+                try:
+                    topic, key = route(line)
+                    future = prod.send(settings.topic(topic), key=key, value=line)
+                except ValueError as err:
+                    report.rejected.append(f"line {n}: {err}")
+                    continue
+                except KafkaError as err:  # refused before sending (size, serialisation)
+                    report.rejected.append(f"line {n}: refused by the producer ({err})")
+                    continue
+                future.add_errback(lambda err, n=n, t=topic: refused.append((n, t, str(err))))
+                report.published[topic] += 1
+            steps.finish("publishing lines")
+            prod.flush()
     finally:
         prod.close()
     for n, topic, why in sorted(refused):

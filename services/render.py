@@ -10,6 +10,11 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
 # Control characters (an ESC in a stored URL can rewrite the terminal) are shown escaped.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 # A cell starting with one of these is a formula to a spreadsheet ("=cmd|' /C calc'!A0").
@@ -43,19 +48,24 @@ def _raw(value: Any) -> str:
     return "'" + text if text.startswith(_FORMULA) else text
 
 
-def table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    cells = [[printable(_cell(v)) for v in row] for row in rows]
-    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
-    numeric = [all(isinstance(r[i], int | float) for r in rows) and bool(rows)
-               for i in range(len(columns))]
-
-    def line(values: Sequence[str]) -> str:
-        return "  ".join(v.rjust(w) if num else v.ljust(w)
-                         for v, w, num in zip(values, widths, numeric, strict=True)).rstrip()
-
-    out = [line(list(columns)), "  ".join("-" * w for w in widths)]
-    out += [line(r) for r in cells]
-    return "\n".join(out)
+def table(columns: Sequence[str], rows: Sequence[Sequence[Any]],
+          width: int | None = None) -> str:
+    """A table for people (rich): a header, a rule, numbers right-aligned. Cells are plain
+    text, never markup, and control characters show escaped. Lines are never wrapped
+    unless ``width`` (a terminal's) is given."""
+    numeric = [all(isinstance(r[i], int | float) and not isinstance(r[i], bool) for r in rows)
+               and bool(rows) for i in range(len(columns))]
+    t = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style=None)
+    for name, num in zip(columns, numeric, strict=True):
+        t.add_column(Text(name), justify="right" if num else "left",
+                     overflow="fold", no_wrap=not width)
+    for row in rows:
+        t.add_row(*(Text(printable(_cell(v))) for v in row))
+    console = Console(width=width or 100_000, color_system=None, highlight=False,
+                      file=io.StringIO(), soft_wrap=not width)
+    with console.capture() as captured:
+        console.print(t)
+    return "\n".join(line.rstrip() for line in captured.get().rstrip("\n").splitlines())
 
 
 def as_csv(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:

@@ -8,12 +8,14 @@ from streams.settings import Settings
 from streams.topics import DEAD_LETTER_MAX_BYTES
 
 
-def create_app(settings: Settings) -> faust.App:
+def create_app(settings: Settings, group: str | None = None) -> faust.App:
+    """The Faust app; its id is the consumer group (``topology.consumer_group``)."""
+    group = group or settings.app_id
     (settings.home_dir / "faust").mkdir(parents=True, exist_ok=True)
     return faust.App(
-        settings.app_id,
+        group,
         broker=[f"kafka://{host}" for host in settings.kafka_bootstrap.split(",")],
-        datadir=str(settings.home_dir / "faust" / settings.app_id),
+        datadir=str(settings.home_dir / "faust" / group),
         web_enabled=False,
         topic_partitions=settings.input_partitions,
         topic_allow_declare=False,  # `pulse up` creates topics with their own settings

@@ -14,10 +14,6 @@ from pydantic import BaseModel, Field, SecretStr, field_validator, model_validat
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from yarl import URL
 
-from streams.attribution.learned_ip import LearningRules
-from streams.surge.episodes import HygieneRules
-from streams.surge.model import HOUR, SurgeRules
-
 DEV_PERSON_KEY_SECRET = "accountpulse-dev-secret"
 # Values that are no secret: the default, and what compose files and docs put as placeholders.
 WEAK_SECRETS = frozenset({DEV_PERSON_KEY_SECRET, "change-me", "changeme", "secret", "password",
@@ -205,27 +201,9 @@ class Settings(BaseSettings):
         10000, ge=1, description="`pulse query` returns at most this many rows (and says so).")
     log_level: str = Field("WARNING", description="Log level of AccountPulse and Faust.")
 
-    def surge_rules(self) -> SurgeRules:
-        return SurgeRules(daily_window_hours=self.surge_daily_window_hours,
-                          min_z=self.surge_min_z, breadth_floor=self.surge_breadth_floor,
-                          daily_volume_floor=self.surge_daily_volume_floor,
-                          spike_volume_floor=self.surge_spike_volume_floor)
-
-    def hygiene_rules(self) -> HygieneRules:
-        default = HygieneRules.default()
-        return HygieneRules(
-            cooldown_s={**default.cooldown_s, "daily": self.surge_daily_cooldown_hours * HOUR,
-                        "spike": self.surge_spike_cooldown_hours * HOUR},
-            quiet_s=default.quiet_s, escalation_step=self.surge_escalation_step)
-
     @property
     def min_prefix(self) -> dict[int, int]:
         return {4: self.min_range_prefix_v4, 6: self.min_range_prefix_v6}
-
-    def learning_rules(self) -> LearningRules:
-        return LearningRules(self.learned_min_people, self.learned_min_share,
-                             self.learned_min_weight, self.learned_half_life_days,
-                             self.learned_lookback_days)
 
     @cached_property
     def home_dir(self) -> Path:

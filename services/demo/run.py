@@ -13,7 +13,7 @@ from services.reference.loader import insert_accounts, insert_contacts, insert_i
 from services.reference.topics import ReferencePublisher
 from services.runtime.local_kafka import LocalKafka, is_local
 from services.runtime.topics_admin import ensure_topics
-from services.runtime.worker import run_pipeline
+from services.runtime.worker import run as run_worker
 from services.warehouse import DirectWarehouse, migrate, running_holder
 from streams.settings import Settings
 
@@ -45,8 +45,9 @@ def run_demo(s: Settings, days: int, seed: int) -> int:
         report = publish(s, sample.lines)
         print(f"3/5 publish   {sum(report.published.values())} records over {days} days "
               f"(incl. resent duplicates and broken records)")
-        result = run_pipeline(s, drain=True)
-        st = result.stats
+        result = run_worker(s, drain=True)
+        assert result.graph.pipeline is not None
+        st = result.graph.pipeline.stats
         print(f"4/5 pipeline  {st.consumed} records in {result.seconds:.1f}s: {st.landed} landed, "
               f"{st.duplicates} duplicates skipped, {st.dead_lettered} dead-lettered")
         wh = DirectWarehouse(s)

@@ -20,6 +20,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from schemas.reference import Account, Contact, IpRange
+from services.progress import Steps
 from services.reference.topics import (
     MAX_RECORD_BYTES,
     ReferencePublisher,
@@ -57,7 +58,8 @@ class Rows(list[M], Generic[M]):
     lines: list[int]
 
 
-def read_csv(path: Path, model: type[M], required: Sequence[str]) -> Rows[M]:
+def read_csv(path: Path, model: type[M], required: Sequence[str],
+             steps: Steps | None = None) -> Rows[M]:
     with open(path, newline="", encoding="utf-8-sig", errors="surrogateescape") as fh:
         reader = csv.DictReader(fh)
         try:
@@ -72,6 +74,8 @@ def read_csv(path: Path, model: type[M], required: Sequence[str]) -> Rows[M]:
         rows: Rows[M] = Rows()
         rows.lines = []
         problems: list[str] = []
+        steps = steps or Steps(None)
+        steps.start(f"reading {path.name}")
         while True:
             try:
                 row = next(reader)
@@ -81,6 +85,7 @@ def read_csv(path: Path, model: type[M], required: Sequence[str]) -> Rows[M]:
                 problems.append(f"line {reader.line_num}: {err}; stopped reading there")
                 break
             line = reader.line_num
+            steps.advance(f"reading {path.name}")
             found = _raw_problems(row)
             if found:
                 problems += [f"line {line}: {p}" for p in found]
@@ -96,6 +101,7 @@ def read_csv(path: Path, model: type[M], required: Sequence[str]) -> Rows[M]:
                     where = f"{field}: " if field else ""
                     problems.append(f"line {line}: {where}"
                                     f"{e['msg'].removeprefix('Value error, ')}")
+    steps.finish(f"reading {path.name}")
     if problems:
         raise CsvError(path, problems)
     return rows
@@ -175,16 +181,18 @@ def ultimate_parents(parents: dict[str, str]) -> dict[str, str]:
 
 
 def load_accounts(warehouse: Warehouse, publisher: ReferencePublisher, path: Path,
-                  min_prefix: dict[int, int] = DEFAULT_MIN_PREFIX) -> int:
-    accounts = read_csv(path, Account, ACCOUNT_HEADER)
+                  min_prefix: dict[int, int] = DEFAULT_MIN_PREFIX,
+                  steps: Steps | None = None) -> int:
+    accounts = read_csv(path, Account, ACCOUNT_HEADER, steps)
     _unique(path, [a.account_id for a in accounts], "account_id")
     check_prefixes(path, ((line, c) for line, a in zip(accounts.lines, accounts, strict=True)
                           for c in a.ip_ranges), min_prefix)
-    return insert_accounts(warehouse, publisher, accounts, path)
+    return insert_accounts(warehouse, publisher, accounts, path, steps)
 
 
 def insert_accounts(warehouse: Warehouse, publisher: ReferencePublisher,
-                    accounts: Sequence[Account], path: Path | str = "accounts") -> int:
+                    accounts: Sequence[Account], path: Path | str = "accounts",
+                    steps: Steps | None = None) -> int:
     """Store accounts, re-resolving ultimate parents of every account a change touches."""
     stored = {r[0]: r for r in warehouse.query(
         "SELECT account_id, name, domains, ip_ranges, tier, parent_account_id, "
@@ -201,23 +209,25 @@ def insert_accounts(warehouse: Warehouse, publisher: ReferencePublisher,
                 getattr(accounts, "lines", None))
     records = [account_row(r) for r in out]
     with publisher.transaction():
-        publisher.send("accounts", records)
+        publisher.send("accounts", records, steps)
         warehouse.insert("abm.accounts", ACCOUNT_COLUMNS, out)
     return len(rows)
 
 
-def load_contacts(warehouse: Warehouse, publisher: ReferencePublisher, path: Path) -> int:
-    contacts = read_csv(path, Contact, CONTACT_HEADER)
+def load_contacts(warehouse: Warehouse, publisher: ReferencePublisher, path: Path,
+                  steps: Steps | None = None) -> int:
+    contacts = read_csv(path, Contact, CONTACT_HEADER, steps)
     _unique(path, [c.email for c in contacts], "email")
-    return insert_contacts(warehouse, publisher, contacts, path)
+    return insert_contacts(warehouse, publisher, contacts, path, steps)
 
 
 def insert_contacts(warehouse: Warehouse, publisher: ReferencePublisher,
-                    contacts: Sequence[Contact], path: Path | str = "contacts") -> int:
+                    contacts: Sequence[Contact], path: Path | str = "contacts",
+                    steps: Steps | None = None) -> int:
     records = [contact_row(c.email, c.account_id, c.title) for c in contacts]
     check_sizes(path, "contact", records, getattr(contacts, "lines", None))
     with publisher.transaction():
-        publisher.send("contacts", records)
+        publisher.send("contacts", records, steps)
         return warehouse.insert("abm.contacts", [*CONTACT_HEADER, "title"],
                                 [[c.email, c.account_id, c.title] for c in contacts])
 
@@ -230,16 +240,17 @@ def _unique(path: Path, keys: list[str], what: str) -> None:
 
 
 def load_ip_ranges(warehouse: Warehouse, publisher: ReferencePublisher, path: Path,
-                   min_prefix: dict[int, int] = DEFAULT_MIN_PREFIX) -> tuple[int, list[str]]:
+                   min_prefix: dict[int, int] = DEFAULT_MIN_PREFIX,
+                   steps: Steps | None = None) -> tuple[int, list[str]]:
     """Load ranges; returns how many and the equal-prefix conflicts they take part in."""
-    ranges = read_csv(path, IpRange, IP_RANGE_HEADER)
+    ranges = read_csv(path, IpRange, IP_RANGE_HEADER, steps)
     check_prefixes(path, zip(ranges.lines, (r.cidr for r in ranges), strict=True), min_prefix)
-    return insert_ip_ranges(warehouse, publisher, ranges, path)
+    return insert_ip_ranges(warehouse, publisher, ranges, path, steps)
 
 
 def insert_ip_ranges(warehouse: Warehouse, publisher: ReferencePublisher,
                      ranges: Sequence[IpRange], path: Path | str = "ip-ranges",
-                     ) -> tuple[int, list[str]]:
+                     steps: Steps | None = None) -> tuple[int, list[str]]:
     existing = [RangeClaim(c, a, k, "ip_ranges") for c, a, k in warehouse.query(
         "SELECT cidr, account_id, kind FROM abm.ip_ranges FINAL").rows]
     for account_id, cidrs in warehouse.query(
@@ -252,7 +263,7 @@ def insert_ip_ranges(warehouse: Warehouse, publisher: ReferencePublisher,
     records = [range_row(r.cidr, r.account_id, r.kind, r.source) for r in ranges]
     check_sizes(path, "ip range", records, getattr(ranges, "lines", None))
     with publisher.transaction():
-        publisher.send("ip_ranges", records)
+        publisher.send("ip_ranges", records, steps)
         n = warehouse.insert("abm.ip_ranges", list(IP_RANGE_HEADER),
                              [[r.cidr, r.account_id, r.kind, r.source] for r in ranges])
     return n, conflicts

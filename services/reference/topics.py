@@ -10,6 +10,7 @@ from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
+from services.progress import Steps
 from services.warehouse import Warehouse
 from streams.reference.state import range_key
 from streams.settings import Settings
@@ -55,15 +56,20 @@ class ReferencePublisher:
         self._open = False
         self._producer.commit_transaction()
 
-    def send(self, kind: str, rows: Iterable[tuple[str, dict[str, Any]]]) -> int:
+    def send(self, kind: str, rows: Iterable[tuple[str, dict[str, Any]]],
+             steps: Steps | None = None) -> int:
         """Publish (key, value) rows to the ``kind`` topic (in the open transaction, or in
         one of their own)."""
+        steps = steps or Steps(None)
+        steps.start(f"publishing {kind}")
         with self.transaction():
             n = 0
             for key, value in rows:
                 self._producer.send(self.settings.topic(kind), key=key.encode(),
                                     value=json.dumps(value, ensure_ascii=False).encode())
                 n += 1
+                steps.advance(f"publishing {kind}")
+            steps.finish(f"publishing {kind}")
             return n
 
     def delete(self, kind: str, keys: Iterable[str]) -> int:

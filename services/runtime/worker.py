@@ -1,4 +1,11 @@
-"""``pulse run``: the pipeline worker, owner of the embedded warehouse while it runs."""
+"""``pulse run``: a worker running one or more roles (pipeline, surge, delivery).
+
+All roles in one process is the laptop shape; ``--role`` runs only some, each in its own
+consumer group, so each scales on its own (docker-compose runs them as separate services).
+On the embedded warehouse the first worker to open chDB holds it and serves it to the
+others (``services/warehouse/holder.py``); on a ClickHouse server every worker connects
+directly.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +14,17 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import faust
-from kafka import KafkaConsumer, TopicPartition
+from clickhouse_connect.driver.client import Client
 
 from services.privacy import require_person_key
 from services.reference.topics import read_all, seed_from_warehouse
+from services.runtime.drain import Drain
 from services.runtime.topics_admin import ensure_topics
 from services.warehouse import (
     ENGINE_LOCK,
@@ -26,72 +34,102 @@ from services.warehouse import (
     WarehouseBusy,
     migrate,
 )
-from streams.alerts.delivery import register_delivery
 from streams.app import create_app
-from streams.attribution.domains import disposable_domains, shipped_free_mail_domains
-from streams.ingest.non_human import NonHumanFilter
-from streams.ingest.pipeline import PipelineStats, register_pipeline
+from streams.config import free_mail, learning_rules, non_human_filter
 from streams.reference.state import ReferenceData
 from streams.settings import Settings
-from streams.surge.agent import SurgeStats, register_surge
-from streams.topics import ACCOUNT_ACTIVITY, INPUT_TOPICS, SURGE_ALERTS
+from streams.topology import ALL_ROLES, Graph, Role, consumer_group, declare
 from streams.warehouse.events import ClickHouseSink
 
 log = logging.getLogger("pulse.run")
+STOP_GRACE_S = 20.0
+
+
+class WorkerWarehouse:
+    """The warehouse as this worker has it: its own connection (server DSN, or chDB that
+    no other process holds, then served to the others), or calls through the holder."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.direct: DirectWarehouse | None = None
+        self.holder: HolderServer | None = None
+        self.shared: SharedClient | None = None
+        try:
+            self.direct = DirectWarehouse(settings)
+            migrate(self.direct.writer)
+        except WarehouseBusy:
+            if not settings.embedded:
+                raise
+            log.info("the embedded warehouse is held by another worker; sharing it")
+            self.shared = SharedClient(settings, on_takeover=self._take_over)
+
+    @property
+    def client(self) -> Any:
+        return self.direct.writer if self.direct is not None else self.shared
+
+    def serve(self) -> None:
+        """Hold the embedded engine for the other processes of this PULSE_HOME."""
+        if self.direct is not None and self.settings.embedded and self.holder is None:
+            self.holder = HolderServer(self.direct, self.settings)
+            self.holder.start()
+
+    def _take_over(self, client: Client) -> None:
+        """The holder died and this worker opened the engine: it serves it from now on."""
+        self.direct = DirectWarehouse(self.settings, writer=client)
+        migrate(client)
+        self.serve()
+
+    def close(self) -> None:
+        if self.holder is not None:
+            self.holder.stop()
+        if self.direct is not None:
+            self.direct.close()
+
+
+def load_reference(settings: Settings, warehouse: WorkerWarehouse, sink: ClickHouseSink,
+                   roles: frozenset[Role]) -> tuple[ReferenceData, dict[tuple[str, int], int]]:
+    """Reference data read from its topics; the full attributor for the pipeline, the
+    accounts alone for surge detection."""
+    reference = ReferenceData(free_mail(settings), non_human_filter(settings),
+                              settings.name_cutoff, settings.name_margin, settings.min_prefix,
+                              attribute=Role.PIPELINE in roles)
+    if warehouse.direct is not None:
+        seed_from_warehouse(settings, warehouse.direct)
+    records, positions = read_all(settings)
+    reference.apply(records)
+    reference.rebuild()
+    if Role.PIPELINE in roles:
+        try:
+            reference.refresh_links(sink.query, settings.stitch_lookback_days)
+            reference.learn_ip_blocks(sink.query, learning_rules(settings))
+        except ConnectionError as err:  # a holder still starting: the timers do it shortly
+            log.warning("reading links and learned blocks failed", extra={"error": str(err)})
+    return reference, positions
 
 
 @dataclass(frozen=True)
 class RunResult:
-    stats: PipelineStats
+    graph: Graph
     seconds: float
-    surge: SurgeStats
-
-
-def free_mail(settings: Settings) -> frozenset[str]:
-    """Free-mail and disposable domains: never evidence of a company."""
-    extra = {d.strip().lower() for d in settings.free_mail_extra.split(";") if d.strip()}
-    return shipped_free_mail_domains() | disposable_domains() | extra
-
-
-def non_human_filter(settings: Settings) -> NonHumanFilter:
-    def networks(spec: str) -> list[str]:
-        return [c.strip() for c in spec.split(";") if c.strip()]
-
-    return NonHumanFilter(settings.scanner_seconds, networks(settings.privacy_proxy_ranges),
-                          networks(settings.email_scanner_ranges))
-
-
-def backlog_targets(settings: Settings, names: tuple[str, ...] = INPUT_TOPICS,
-                    ) -> dict[tuple[str, int], int]:
-    """Per partition of the topics, the offset the group must reach to have seen
-    everything published so far, leaving out what the group had already committed."""
-    topics = [settings.topic(t) for t in names]
-    # Reads the group's committed offsets without joining the group.
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, client_id="pulse-drain",
-                             group_id=settings.app_id, enable_auto_commit=False)
-    try:
-        tps = [TopicPartition(t, p) for t in topics
-               for p in sorted(consumer.partitions_for_topic(t) or ())]
-        ends = consumer.end_offsets(tps)
-        return {(tp.topic, tp.partition): end for tp, end in ends.items()
-                if end > (consumer.committed(tp) or 0)}
-    finally:
-        consumer.close()
-
-
-def caught_up(positions: dict[tuple[str, int], int], ends: dict[tuple[str, int], int]) -> bool:
-    return all(positions.get(tp, 0) >= end for tp, end in ends.items())
-
-
-STOP_GRACE_S = 20.0
+    holder_calls: int | None = None  # this worker's warehouse calls served by the holder
 
 
 def summary_line(result: RunResult) -> str:
-    st = result.stats
-    return (f"processed {st.consumed} record(s) in {result.seconds:.1f}s: {st.landed} landed, "
-            f"{st.duplicates} duplicate(s) skipped, {st.dead_lettered} dead-lettered"
-            + (f", {st.filtered} of forgotten people dropped" if st.filtered else "")
-            + f"; {result.surge.alerts} alert(s) raised")
+    g = result.graph
+    parts = []
+    if g.pipeline is not None:
+        st = g.pipeline.stats
+        parts.append(f"processed {st.consumed} record(s) in {result.seconds:.1f}s: "
+                     f"{st.landed} landed, {st.duplicates} duplicate(s) skipped, "
+                     f"{st.dead_lettered} dead-lettered"
+                     + (f", {st.filtered} of forgotten people dropped" if st.filtered else ""))
+    if g.surge is not None:
+        parts.append(f"{g.surge.stats.alerts} alert(s) raised")
+    if g.delivery is not None:
+        parts.append(f"{g.delivery.handled} alert(s) handed to delivery")
+    if result.holder_calls is not None:
+        parts.append(f"{result.holder_calls} warehouse call(s) through the holder")
+    return "; ".join(parts) if parts else f"ran {result.seconds:.1f}s"
 
 
 def _exit_if_stuck(holder: HolderServer | None, grace_s: float = STOP_GRACE_S,
@@ -113,114 +151,65 @@ def _exit_if_stuck(holder: HolderServer | None, grace_s: float = STOP_GRACE_S,
 
 
 class PulseWorker(faust.Worker):
-    held: dict[str, Any]  # "holder": the HolderServer while this process holds chDB
+    warehouse: WorkerWarehouse
+    last_words: Callable[[], str]
 
     def _on_sigterm(self) -> None:
-        _exit_if_stuck(self.held.get("holder"))
+        _exit_if_stuck(self.warehouse.holder, last_words=self.last_words)
         super()._on_sigterm()
 
     def _on_sigint(self) -> None:
-        _exit_if_stuck(self.held.get("holder"))
+        _exit_if_stuck(self.warehouse.holder, last_words=self.last_words)
         super()._on_sigint()
 
 
-def run_pipeline(settings: Settings, drain: bool = False) -> RunResult:
-    """Run until stopped (SIGTERM/SIGINT), or with ``drain`` until the backlog has landed."""
+def run(settings: Settings, roles: Iterable[Role] = ALL_ROLES, drain: bool = False) -> RunResult:
+    """Run until stopped (SIGTERM/SIGINT), or with ``drain`` until the backlog is done."""
     started = time.monotonic()
-    require_person_key(settings)
+    roles = frozenset(roles) or ALL_ROLES
+    if Role.PIPELINE in roles:
+        require_person_key(settings)
     ensure_topics(settings)
-    held: dict[str, Any] = {"holder": None, "warehouse": None}
-
-    def hold(client: Any) -> None:
-        """This process holds the embedded engine from now on: serve it."""
-        held["warehouse"] = DirectWarehouse(settings, writer=client)
-        migrate(client)
-        held["holder"] = HolderServer(held["warehouse"], settings)
-        held["holder"].start()
-
-    client: Any
-    try:
-        held["warehouse"] = DirectWarehouse(settings)
-        client = held["warehouse"].writer
-        migrate(client)
-    except WarehouseBusy:
-        if not settings.embedded:
-            raise
-        # Another worker holds chDB: this one joins the group and lands through it.
-        log.info("the embedded warehouse is held by another worker; sharing it")
-        client = SharedClient(settings, on_takeover=hold)
-    sink = ClickHouseSink(client, ENGINE_LOCK, timedelta(days=settings.stitch_lookback_days))
-    reference = ReferenceData(free_mail(settings), non_human_filter(settings),
-                              settings.name_cutoff, settings.name_margin, settings.min_prefix)
-    if held["warehouse"] is not None:
-        seed_from_warehouse(settings, held["warehouse"])
-    records, positions = read_all(settings)
-    reference.apply(records)
-    reference.rebuild()
-    try:
-        reference.refresh_links(sink.query, settings.stitch_lookback_days)
-        reference.learn_ip_blocks(sink.query, settings.learning_rules())
-    except ConnectionError as err:  # a holder still starting: the timers do it shortly
-        log.warning("reading links and learned blocks failed", extra={"error": str(err)})
-    app = create_app(settings)
-    stats = register_pipeline(app, settings, sink, reference, positions)
-    surge = register_surge(app, settings, sink, reference)
-    deliverer = register_delivery(app, settings, sink)
+    warehouse = WorkerWarehouse(settings)
+    sink = ClickHouseSink(warehouse.client, ENGINE_LOCK,
+                          timedelta(days=settings.stitch_lookback_days))
+    reference, positions = load_reference(settings, warehouse, sink, roles)
+    group = consumer_group(settings, roles)
+    app = create_app(settings, group)
+    graph = declare(app, settings, roles, sink, reference, positions)
     worker = PulseWorker(app, loglevel=settings.log_level.lower(), quiet=True,
                          redirect_stdouts=False, override_logging=False)
-    worker.held = held
     worker.spinner = None  # its terminal escapes would garble CLI output
-    phase: dict[str, Any] = {"name": "inputs"}
+    worker.warehouse = warehouse
+
+    def result() -> RunResult:
+        calls = warehouse.shared.calls_through_holder if warehouse.shared else None
+        return RunResult(graph, time.monotonic() - started, calls)
+
+    worker.last_words = lambda: summary_line(result())
+    drainer: Drain | None = None
     if drain:
-        targets = backlog_targets(settings)
-        # Inputs landed -> the watermark is final -> activity evaluated -> alerts delivered.
+        def stop() -> None:
+            _exit_if_stuck(warehouse.holder, last_words=worker.last_words)
+            asyncio.ensure_future(worker.stop())
 
-        @app.timer(0.25)
-        async def stop_when_drained() -> None:
-            loop = asyncio.get_running_loop()
-            if phase["name"] == "inputs":
-                if all(stats.positions.get(tp, 0) >= end for tp, end in targets.items()):
-                    log.info("backlog landed", extra={"partitions": len(targets)})
-                    stats.watermarks.final = True
-                    phase.update(name="activity", since=time.monotonic(), ends=None)
-            elif phase["name"] == "activity":
-                if time.monotonic() - phase.get("logged", 0) > 5:
-                    phase["logged"] = time.monotonic()
-                    log.info("draining activity", extra={
-                        "waiting": surge.waiting, "ends": str(phase["ends"]),
-                        "positions": str(surge.positions)})
-                if phase["ends"] is None:
-                    if time.monotonic() - phase["since"] > 3 * settings.watermark_interval_seconds:
-                        phase["ends"] = await loop.run_in_executor(
-                            None, backlog_targets, settings, (ACCOUNT_ACTIVITY,))
-                elif surge.waiting == 0 and caught_up(surge.positions, phase["ends"]):
-                    phase.update(name="alerts", ends=await loop.run_in_executor(
-                        None, backlog_targets, settings, (SURGE_ALERTS,)))
-            elif deliverer.in_flight == 0 and caught_up(deliverer.positions, phase["ends"]):
-                log.info("backlog drained", extra={"alerts": surge.alerts})
-                phase["name"] = "done"
-                _exit_if_stuck(held["holder"], last_words=lambda: summary_line(RunResult(
-                    stats, time.monotonic() - started, surge)))
-                asyncio.ensure_future(worker.stop())
+        drainer = Drain(settings, graph, group, stop)
+        app.timer(0.25, name="drain")(drainer.tick)
 
-    log.info("pipeline starting", extra={"settings": settings.masked()})
-    if held["warehouse"] is not None and settings.embedded:
-        held["holder"] = HolderServer(held["warehouse"], settings)
-        held["holder"].start()
+    log.info("worker starting", extra={"roles": sorted(roles), "group": group,
+                                       "settings": settings.masked()})
+    warehouse.serve()
     exit_code: object = 0
     try:
         worker.execute_from_commandline()
     except SystemExit as exit_:
         exit_code = exit_.code
     finally:
-        if held["holder"] is not None:
-            held["holder"].stop()
-        if held["warehouse"] is not None:
-            held["warehouse"].close()
-    if exit_code not in (0, None) and drain and phase["name"] == "done":
+        warehouse.close()
+    if exit_code not in (0, None) and drainer is not None and drainer.done:
         # Everything had landed and been delivered; what failed was faust's stop.
         log.warning("the worker stopped uncleanly after draining", extra={"code": exit_code})
         exit_code = 0
     if exit_code not in (0, None):
-        raise RuntimeError(f"the pipeline worker stopped with an error (exit code {exit_code})")
-    return RunResult(stats, time.monotonic() - started, surge)
+        raise RuntimeError(f"the worker stopped with an error (exit code {exit_code})")
+    return result()

@@ -1,18 +1,18 @@
-"""Webhook delivery: each alert from ``surge_alerts`` to every destination routed to it.
+"""The delivery role: each alert from ``surge_alerts`` to every destination routed to it.
 
-Attempts back off exponentially (``alert_retry_seconds`` doubling) and all carry the same
-``webhook-id`` (the alert id), so a receiver that saw an earlier attempt deduplicates.
-Every outcome lands in ``abm.alert_deliveries``: a destination that already took an
-alert is skipped when the alert comes again (a restart re-reads uncommitted alerts), and
-what failed after the last attempt stays in ``abm.failed_deliveries`` for ops.
+Attempts back off exponentially (``alert_retry_seconds`` doubling, tenacity) and all carry
+the same ``webhook-id`` (the alert id), re-signed each time, so a receiver that saw an
+earlier attempt deduplicates. Every outcome lands in ``abm.alert_deliveries``: a
+destination that already took an alert is skipped when the alert comes again (a restart
+re-reads uncommitted alerts), and what failed after the last attempt stays in
+``abm.failed_deliveries`` for ops. No destination and no message can take the agent down.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import astuple, dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -20,6 +20,7 @@ from typing import Any
 
 import aiohttp
 import faust
+from tenacity import AsyncRetrying, retry_if_result, stop_after_attempt, wait_exponential
 
 from schemas.alerts import SurgeAlert
 from streams.alerts.destinations import (
@@ -31,11 +32,11 @@ from streams.alerts.destinations import (
     request,
     routes,
 )
+from streams.blocking import Blocking
 from streams.retries import retrying
 from streams.settings import AlertDestination, Settings
-from streams.surge.agent import SurgeError
+from streams.surge.batch import SurgeError
 from streams.surge.store import AlertStore
-from streams.topics import SURGE_ALERTS
 from streams.warehouse.events import ClickHouseSink
 from streams.warehouse.failures import reason
 
@@ -58,10 +59,8 @@ class Outcome:
 
 class Deliverer:
     def __init__(self, settings: Settings,
-                 sleep: Callable[[float], Any] = asyncio.sleep) -> None:
+                 sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep) -> None:
         self.settings = settings
-        self.positions: dict[tuple[str, int], int] = {}  # alerts handled, up to
-        self.in_flight = 0
         self.networks = parse_networks(settings.alert_allow_networks)
         self.sleep = sleep
         self._session: aiohttp.ClientSession | None = None
@@ -77,38 +76,53 @@ class Deliverer:
             await self._session.close()
 
     async def deliver(self, alert: SurgeAlert, dest: AlertDestination) -> Outcome:
+        """Attempts until delivered, refused (no attempt can succeed) or out of attempts."""
         s = self.settings
         first = datetime.now(UTC)
-        status, error = 0, ""
-        for attempt in range(1, s.alert_max_attempts + 1):
-            try:
-                check_literal(dest.url, self.networks)
-                body, headers = request(alert, dest, datetime.now(UTC))
-                session = await self.session()
-                async with session.post(dest.url, data=body, headers=headers,
-                                        timeout=aiohttp.ClientTimeout(
-                                            total=s.alert_timeout_seconds),
-                                        allow_redirects=False) as resp:
-                    status = resp.status
-                    if 200 <= status < 300:
-                        return Outcome(alert.alert_id, dest.name, "delivered", attempt, status,
-                                       "", first, datetime.now(UTC))
-                    error = f"HTTP {status}: {(await resp.text())[:200]}"
-            except (RefusedDestination, aiohttp.InvalidURL) as err:  # no attempt can succeed
-                return Outcome(alert.alert_id, dest.name, "refused", attempt, 0,
-                               f"{type(err).__name__}: {err}", first, datetime.now(UTC))
-            except (aiohttp.ClientError, TimeoutError, OSError) as err:
-                refused = refused_by_guard(err)
-                if refused is not None:
-                    return Outcome(alert.alert_id, dest.name, "refused", attempt, 0, refused,
-                                   first, datetime.now(UTC))
-                status, error = 0, f"{type(err).__name__}: {err}"
-            if attempt < s.alert_max_attempts:
-                await self.sleep(s.alert_retry_seconds * 2 ** (attempt - 1))
-        log.warning("alert delivery failed", extra={"alert_id": alert.alert_id,
-                                                    "destination": dest.name, "error": error})
-        return Outcome(alert.alert_id, dest.name, "failed", s.alert_max_attempts, status, error,
-                       first, datetime.now(UTC))
+        attempts = 0
+
+        async def attempt() -> Outcome:
+            nonlocal attempts
+            attempts += 1
+            return await self._attempt(alert, dest, attempts, first)
+
+        outcome: Outcome = await AsyncRetrying(
+            stop=stop_after_attempt(s.alert_max_attempts), sleep=self.sleep,
+            wait=wait_exponential(multiplier=s.alert_retry_seconds, max=3600),
+            retry=retry_if_result(lambda o: o.status == "failed"),
+            retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
+        )(attempt)
+        if outcome.status == "failed":
+            log.warning("alert delivery failed", extra={"alert_id": alert.alert_id,
+                                                        "destination": dest.name,
+                                                        "error": outcome.error})
+        return outcome
+
+    async def _attempt(self, alert: SurgeAlert, dest: AlertDestination, n: int,
+                       first: datetime) -> Outcome:
+        def done(status: str, http: int, error: str) -> Outcome:
+            return Outcome(alert.alert_id, dest.name, status, n, http, error, first,
+                           datetime.now(UTC))
+
+        try:
+            check_literal(dest.url, self.networks)
+            body, headers = request(alert, dest, datetime.now(UTC))  # re-signed each time
+            session = await self.session()
+            async with session.post(dest.url, data=body, headers=headers,
+                                    timeout=aiohttp.ClientTimeout(
+                                        total=self.settings.alert_timeout_seconds),
+                                    allow_redirects=False) as resp:
+                if 200 <= resp.status < 300:
+                    return done("delivered", resp.status, "")
+                return done("failed", resp.status,
+                            f"HTTP {resp.status}: {(await resp.text())[:200]}")
+        except (RefusedDestination, aiohttp.InvalidURL) as err:  # no attempt can succeed
+            return done("refused", 0, f"{type(err).__name__}: {err}")
+        except (aiohttp.ClientError, TimeoutError, OSError) as err:
+            refused = refused_by_guard(err)
+            if refused is not None:
+                return done("refused", 0, refused)
+            return done("failed", 0, f"{type(err).__name__}: {err}")
 
 
 def refused_by_guard(err: BaseException) -> str | None:
@@ -135,20 +149,22 @@ def record(sink: ClickHouseSink, outcomes: list[Outcome]) -> None:
                                column_names=DELIVERY_COLUMNS)
 
 
-def register_delivery(app: faust.App, settings: Settings, sink: ClickHouseSink) -> Deliverer:
-    deliverer = Deliverer(settings)
-    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pulse-alerts")
-    topic = app.topic(settings.topic(SURGE_ALERTS), key_type=bytes, value_type=bytes,
-                      key_serializer="raw", value_serializer="raw")
+class Delivery:
+    """The agent: one alert at a time, its destinations in parallel. (Alerts are rare;
+    several actors per agent made faust's supervisor treat a clean stop as a crash loop.)"""
 
-    async def in_executor(fn: Callable[..., Any], *args: Any) -> Any:
-        return await asyncio.get_running_loop().run_in_executor(executor, fn, *args)
+    def __init__(self, settings: Settings, sink: ClickHouseSink) -> None:
+        self.settings = settings
+        self.sink = sink
+        self.deliverer = Deliverer(settings)
+        self.blocking = Blocking("alerts")
+        self.positions: dict[tuple[str, int], int] = {}  # alerts handled, up to
+        self.in_flight = 0
+        self.handled = 0
 
-    # One alert at a time, its destinations in parallel. (Alerts are rare; several actors
-    # per agent made faust's supervisor treat a clean stop as a crash loop.)
-    async def deliver_safely(alert: SurgeAlert, dest: AlertDestination) -> Outcome:
+    async def deliver_safely(self, alert: SurgeAlert, dest: AlertDestination) -> Outcome:
         try:
-            return await deliverer.deliver(alert, dest)
+            return await self.deliverer.deliver(alert, dest)
         except Exception as err:  # a destination must never take the agent down
             log.error("alert delivery crashed", exc_info=err,
                       extra={"alert_id": alert.alert_id, "destination": dest.name})
@@ -156,40 +172,37 @@ def register_delivery(app: faust.App, settings: Settings, sink: ClickHouseSink) 
             return Outcome(alert.alert_id, dest.name, "failed", 1, 0,
                            f"{type(err).__name__}: {err}"[:500], now, now)
 
-    # One alert at a time, its destinations in parallel. (Alerts are rare; several actors
-    # per agent made faust's supervisor treat a clean stop as a crash loop.)
-    @app.agent(topic, name="alert_delivery")
-    async def deliver(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
+    async def handle(self, raw: bytes | None, where: tuple[str, int, int]) -> None:
+        try:
+            alert = SurgeAlert.model_validate_json(raw or b"")
+        except ValueError as err:  # not an alert we wrote: recorded, skipped
+            error = SurgeError(*where, "", (raw or b"")[:65536].decode("utf-8", "replace"),
+                               f"unreadable alert: {reason(err)}")
+            await retrying(partial(self.blocking, AlertStore(self.sink).save_errors, [error]),
+                           log, "recording an unreadable alert failed; retrying")
+            return
+        targets = routes(alert, self.settings.alert_destinations)
+        if not targets:
+            return
+        done = await retrying(partial(self.blocking, delivered, self.sink, alert.alert_id),
+                              log, "reading deliveries failed; retrying")
+        outcomes = await asyncio.gather(*(self.deliver_safely(alert, d) for d in targets
+                                          if d.name not in done))
+        await retrying(partial(self.blocking, record, self.sink, list(outcomes)), log,
+                       "recording deliveries failed; retrying")
+
+    async def agent(self, stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
         async for event in stream.events():
-            deliverer.in_flight += 1
+            m = event.message
+            self.in_flight += 1
             try:
-                alert = SurgeAlert.model_validate_json(event.value)
-            except ValueError as err:  # not an alert we wrote: recorded, skipped
-                m = event.message
-                await retrying(partial(in_executor, AlertStore(sink).save_errors, [SurgeError(
-                    m.topic, m.partition, m.offset, "", (event.value or b"")[:65536].decode(
-                        "utf-8", "replace"), f"unreadable alert: {reason(err)}")]),
-                    log, "recording an unreadable alert failed; retrying")
-                alert = None
-            try:
-                targets = routes(alert, settings.alert_destinations) if alert else []
-                if alert is not None and targets:
-                    done = await retrying(partial(in_executor, delivered, sink, alert.alert_id),
-                                          log, "reading deliveries failed; retrying")
-                    todo = [d for d in targets if d.name not in done]
-                    outcomes = await asyncio.gather(*(deliver_safely(alert, d) for d in todo))
-                    await retrying(partial(in_executor, record, sink, list(outcomes)), log,
-                                   "recording deliveries failed; retrying")
+                await self.handle(event.value, (m.topic, m.partition, m.offset))
             finally:
-                deliverer.in_flight -= 1
-            tp = (event.message.topic, event.message.partition)
-            deliverer.positions[tp] = max(deliverer.positions.get(tp, 0),
-                                          event.message.offset + 1)
+                self.in_flight -= 1
+            tp = (m.topic, m.partition)
+            self.positions[tp] = max(self.positions.get(tp, 0), m.offset + 1)
+            self.handled += 1
             yield None
 
-    async def close_session(app: Any, **_: Any) -> None:
-        await deliverer.close()
-
-    app.on_before_shutdown.connect(close_session)  # type: ignore[arg-type]
-
-    return deliverer
+    async def close(self, *_: Any, **__: Any) -> None:
+        await self.deliverer.close()

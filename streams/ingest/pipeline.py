@@ -1,49 +1,49 @@
-"""The pipeline agent: a thin loop of take a batch, process (pure), land, then ack.
+"""The pipeline role: raw records in, event rows and dead letters landed, activity out.
 
-Offsets are acked only after the batch is in ClickHouse and its dead letters are on
-their topic, so a crash anywhere before that replays the batch (the sink is idempotent)
-instead of losing it. A failing warehouse blocks the stream with backoff; it never
-turns into dead letters or skipped offsets.
+The agent is a thin loop: take a batch, process it (pure, ``batch.py``), land it, then ack.
+Offsets are acked only after the batch is in ClickHouse and its dead letters are on their
+topic, so a crash anywhere before that replays the batch (the writer is idempotent)
+instead of losing it. A failure about the world (warehouse down) blocks the stream with
+backoff; rows the warehouse refuses for a reason about the data become dead letters.
+After landing, the touched accounts' new events go to ``account_activity`` (the
+repartition by account), and a timer tells every activity partition how far in event time
+everything has landed (the watermark).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import faust
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from faust.types import EventT
 
 from streams import failpoints
+from streams.blocking import Blocking
+from streams.config import learning_rules
 from streams.ingest.batch import BatchResult, RawRecord, dead_letter_row, process_batch
-from streams.ingest.scoring import default_rules, load_rules
+from streams.ingest.scoring import ScoringRules, default_rules, load_rules
 from streams.reference.state import ReferenceData
 from streams.retries import retrying
 from streams.settings import Settings
 from streams.surge.activity import (
-    FINAL_WATERMARK_MS,
-    Watermarks,
     activity_batches,
     activity_message,
     touches_by_account,
     watermark_message,
 )
-from streams.topics import ACCOUNT_ACTIVITY, DEAD_LETTERS, INPUT_TOPICS, REFERENCE_TOPICS
+from streams.surge.watermarks import FINAL_WATERMARK_MS, Watermarks
 from streams.warehouse.events import ClickHouseSink, WriteSummary
 from streams.warehouse.failures import is_transient, reason
 
 log = logging.getLogger("pulse.pipeline")
-T = TypeVar("T")
 
 
 @dataclass
@@ -55,41 +55,65 @@ class PipelineStats:
     filtered: int = 0  # suppressed people's events
     batches: int = 0
     positions: dict[tuple[str, int], int] = field(default_factory=dict)  # next offset
-    watermarks: Watermarks = field(default_factory=Watermarks)
+    final_watermark_sent: bool = False  # a drain's last watermark is on every partition
 
 
-def register_pipeline(
-    app: faust.App, settings: Settings, sink: ClickHouseSink, reference: ReferenceData,
-    reference_positions: dict[tuple[str, int], int],
-) -> PipelineStats:
-    stats = PipelineStats()
-    rules = load_rules(Path(settings.scoring_rules)) if settings.scoring_rules else default_rules()
-    secret = settings.person_key_secret.get_secret_value().encode()
-    # One thread for every warehouse call, so the event loop (heartbeats) never blocks.
-    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pulse-sink")
-    inputs = app.topic(
-        *[settings.topic(name) for name in INPUT_TOPICS],
-        key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw",
-    )
-    dead_letters = app.topic(
-        settings.topic(DEAD_LETTERS), key_type=bytes, value_type=bytes,
-        key_serializer="raw", value_serializer="raw",
-    )
-    activity = app.topic(
-        settings.topic(ACCOUNT_ACTIVITY), key_type=bytes, value_type=bytes,
-        key_serializer="raw", value_serializer="raw",
-    )
-    watermarks = stats.watermarks = Watermarks(settings.watermark_idle_seconds)
-    source = f"{settings.app_id}-{uuid.uuid4().hex[:12]}"  # this worker, as surge agents see it
+class Pipeline:
+    def __init__(self, settings: Settings, sink: ClickHouseSink, reference: ReferenceData,
+                 dead_letters: Any, activity: Any) -> None:
+        self.settings = settings
+        self.sink = sink
+        self.reference = reference
+        self.dead_letters = dead_letters  # faust topics
+        self.activity = activity
+        self.stats = PipelineStats()
+        self.watermarks = Watermarks(settings.watermark_idle_seconds)
+        self.rules: ScoringRules = (load_rules(Path(settings.scoring_rules))
+                                    if settings.scoring_rules else default_rules())
+        self.secret = settings.person_key_secret.get_secret_value().encode()
+        self.source = f"{settings.app_id}-{uuid.uuid4().hex[:12]}"  # this worker, to surge
+        self.blocking = Blocking("sink")
 
-    async def in_executor(fn: Callable[..., T], *args: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(executor, fn, *args)
+    async def agent(self, stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
+        # noack_take: acks are ours to give, after landing (take() acks in a finally,
+        # which would ack a batch whose write was cancelled by a shutdown).
+        s = self.settings
+        batches = stream.noack_take(s.batch_size, within=s.batch_seconds)  # type: ignore[attr-defined]
+        async for events in batches:
+            batch: list[EventT] = list(events)
+            records = [RawRecord(e.message.topic, e.message.partition, e.message.offset,
+                                 e.message.value) for e in batch]
+            started = time.perf_counter()
+            result = self.process(records)
+            await self.land(result)
+            wall = time.monotonic()
+            for row in result.events:  # event time, now landed (a clock far ahead: never)
+                if not row.future:
+                    self.watermarks.observe(row.source_topic, row.source_partition,
+                                            row.ts.timestamp(), wall)
+            for event in batch:
+                await stream.ack(event)
+            for rec in records:
+                tp = (rec.topic, rec.partition)
+                self.stats.positions[tp] = max(self.stats.positions.get(tp, 0), rec.offset + 1)
+            self.stats.consumed += len(records)
+            self.stats.batches += 1
+            log.debug("batch landed", extra={"records": len(records),
+                                             "ms": round((time.perf_counter() - started) * 1e3)})
+            yield None
 
-    def write(result: BatchResult) -> WriteSummary:
+    def process(self, records: list[RawRecord]) -> BatchResult:
+        s, ref = self.settings, self.reference
+        return process_batch(records, failpoints.with_bugs(ref.attributor), self.secret,
+                             s.topic_prefix, links=ref.links, suppressed=ref.suppressed,
+                             late_grace_s=s.late_grace_seconds, rules=self.rules,
+                             future_limit_s=s.future_limit_hours * 3600)
+
+    def write(self, result: BatchResult) -> WriteSummary:
         if failpoints.switched_on("warehouse_down"):
             raise ConnectionError("the warehouse refuses writes (failpoint warehouse_down)")
         try:
-            return sink.write(result)
+            return self.sink.write(result)
         except Exception as err:
             if is_transient(err):
                 raise
@@ -97,131 +121,68 @@ def register_pipeline(
             # whole (bytes kept, to be replayed once fixed) instead of blocking the stream.
             log.error("landing a batch failed; dead-lettering it", exc_info=err)
             why = f"processing error: landing failed: {type(err).__name__}: {reason(err)}"
-            return sink.write(BatchResult(dead_letters=result.dead_letters + [
+            return self.sink.write(BatchResult(dead_letters=result.dead_letters + [
                 dead_letter_row(rec, why, datetime.now(UTC)) for rec in result.sources]))
 
-    async def land(result: BatchResult) -> None:
-        # Retried while the failure is about the world (warehouse down, timeouts): the
-        # stream waits, nothing is dead-lettered or skipped. Rows the warehouse refuses
-        # for a data reason come back as dead letters (see ClickHouseSink.write).
-        summary = await retrying(partial(in_executor, write, result), log,
+    async def land(self, result: BatchResult) -> None:
+        """Write (retried while the failure is about the world: the stream waits, nothing
+        is dead-lettered or skipped), publish the dead letters, then the activity."""
+        summary = await retrying(partial(self.blocking, self.write, result), log,
                                  "warehouse write failed; retrying")
         pending = []
         for row in summary.dead_letter_rows:
             key = f"{row.topic}:{row.partition}:{row.offset}".encode()
-            pending.append(await dead_letters.send(key=key, value=row.message()))
-        # Then tell surge detection which accounts were touched, each on the partition that
-        # owns it (the repartition).
-        batches = activity_batches(touches_by_account(summary.landed), settings.input_partitions)
-        for partition, value in batches.items():
-            pending.append(await activity.send(key=None, value=value, partition=partition))
+            pending.append(await self.dead_letters.send(key=key, value=row.message()))
+        # Each touched account on the activity partition that owns it (the repartition).
+        batches = activity_batches(touches_by_account(summary.landed),
+                                   self.settings.input_partitions)
+        for p, value in batches.items():
+            pending.append(await self.activity.send(key=None, value=value, partition=p))
         for fut in pending:
             await fut
-        stats.landed += summary.events
-        stats.duplicates += summary.duplicates
-        stats.dead_lettered += len(summary.dead_letter_rows)
-        stats.filtered += result.filtered
+        self.stats.landed += summary.events
+        self.stats.duplicates += summary.duplicates
+        self.stats.dead_lettered += len(summary.dead_letter_rows)
+        self.stats.filtered += result.filtered
 
-    @app.agent(inputs, name="pipeline")
-    async def pipeline(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
-        # noack_take: acks are ours to give, after landing (take() acks in a finally,
-        # which would ack a batch whose write was cancelled by a shutdown).
-        batches = stream.noack_take(  # type: ignore[attr-defined]
-            settings.batch_size, within=settings.batch_seconds)
-        async for events in batches:
-            batch: list[EventT] = list(events)
-            records = [
-                RawRecord(e.message.topic, e.message.partition, e.message.offset, e.message.value)
-                for e in batch
-            ]
-            started = time.perf_counter()
-            attributor = failpoints.with_bugs(reference.attributor)
-            result = process_batch(records, attributor, secret, settings.topic_prefix,
-                                   links=reference.links, suppressed=reference.suppressed,
-                                   late_grace_s=settings.late_grace_seconds, rules=rules,
-                                   future_limit_s=settings.future_limit_hours * 3600)
-            await land(result)
-            wall = time.monotonic()
-            for row in result.events:  # event time, now landed
-                if not row.future:
-                    watermarks.observe(row.source_topic, row.source_partition,
-                                       row.ts.timestamp(), wall)
-            for event in batch:
-                await stream.ack(event)
-            for rec in records:
-                tp = (rec.topic, rec.partition)
-                stats.positions[tp] = max(stats.positions.get(tp, 0), rec.offset + 1)
-            stats.consumed += len(records)
-            stats.batches += 1
-            log.debug("batch landed", extra={"records": len(records),
-                                             "ms": round((time.perf_counter() - started) * 1e3)})
-            yield None
-
-    @app.timer(settings.watermark_interval_seconds)
-    async def publish_watermark() -> None:
+    async def publish_watermark(self) -> None:
         """Every activity partition hears this worker's low watermark, and each customer
         gets a tick when it passes midnight (cooling is read once a day)."""
-        low = watermarks.low(time.monotonic())
-        if low is None and not watermarks.final:  # a drain with nothing new still ends
+        w = self.watermarks
+        final = w.final
+        low = w.low(time.monotonic())
+        if low is None and not final:  # a drain with nothing new still ends
             return
         try:
-            for day in watermarks.due_ticks(time.monotonic(), settings.cooling_tick_delay_seconds):
-                for account_id, account in list(reference.accounts.items()):
+            for day in w.due_ticks(time.monotonic(), self.settings.cooling_tick_delay_seconds):
+                for account_id, account in list(self.reference.accounts.items()):
                     if getattr(account, "customer", False):
-                        await activity.send(key=account_id.encode(),
-                                            value=activity_message(account_id, tick_day=day))
+                        await self.activity.send(key=account_id.encode(),
+                                                 value=activity_message(account_id, tick_day=day))
             # A drain's input is complete: everything has landed, including what activity
             # redelivered from an earlier run refers to, so every touch may be read.
-            value = watermark_message(source, FINAL_WATERMARK_MS if watermarks.final
+            value = watermark_message(self.source, FINAL_WATERMARK_MS if final
                                       else round((low or 0.0) * 1000))
-            for p in range(settings.input_partitions):
-                await activity.send(key=None, value=value, partition=p)
+            sent = [await self.activity.send(key=None, value=value, partition=p)
+                    for p in range(self.settings.input_partitions)]
+            for fut in sent:
+                await fut
+            if final:
+                self.stats.final_watermark_sent = True
         except Exception as err:  # the next tick tries again
             log.warning("publishing the watermark failed", extra={"error": str(err)})
 
-    @app.timer(settings.reference_refresh_seconds)
-    async def refresh_links() -> None:
+    async def refresh_links(self) -> None:
+        """Visitor links other workers made (and this one, after a restart)."""
         try:
-            await in_executor(reference.refresh_links, sink.query, settings.stitch_lookback_days)
+            await self.blocking(self.reference.refresh_links, self.sink.query,
+                                self.settings.stitch_lookback_days)
         except Exception as err:
             log.warning("refreshing visitor links failed", extra={"error": str(err)})
 
-    @app.task
-    async def follow_reference() -> None:
-        """Apply reference loads as they arrive on the compacted topics (every worker reads
-        every partition, from where start-up catch-up stopped), then rebuild once quiet."""
-        kind_of = {settings.topic(k): k for k in REFERENCE_TOPICS}
-        consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap,
-                                    enable_auto_commit=False, group_id=None,
-                                    client_id=f"{settings.app_id}-reference",
-                                    isolation_level="read_committed")  # whole loads only
-        await consumer.start()
+    async def learn_ip_blocks(self) -> None:
         try:
-            tps = [TopicPartition(t, p) for (t, p) in reference_positions]
-            consumer.assign(tps)
-            for tp in tps:
-                consumer.seek(tp, reference_positions[(tp.topic, tp.partition)])
-            while True:
-                batch = await consumer.getmany(timeout_ms=500)
-                if not batch:
-                    continue
-                while batch:  # keep reading while a load is still arriving
-                    reference.apply((kind_of[tp.topic], m.key, m.value)
-                                    for tp, ms in batch.items() for m in ms)
-                    batch = await consumer.getmany(timeout_ms=300)
-                await in_executor(reference.rebuild)
-        except asyncio.CancelledError:
-            raise
-        except Exception as err:  # never take the worker down; log and stop following
-            log.error("following reference topics failed", extra={"error": str(err)})
-        finally:
-            await consumer.stop()
-
-    @app.timer(settings.learn_interval_seconds)
-    async def learn_ip_blocks() -> None:
-        try:
-            await in_executor(reference.learn_ip_blocks, sink.query, settings.learning_rules())
+            await self.blocking(self.reference.learn_ip_blocks, self.sink.query,
+                                learning_rules(self.settings))
         except Exception as err:
             log.warning("learning IP blocks failed", extra={"error": str(err)})
-
-    return stats

@@ -56,12 +56,14 @@ class ReferenceData:
 
     def __init__(self, free_mail: frozenset[str], non_human: NonHumanFilter,
                  name_cutoff: float = 85.0, name_margin: float = 8.0,
-                 min_prefix: dict[int, int] | None = None) -> None:
+                 min_prefix: dict[int, int] | None = None, attribute: bool = True) -> None:
         self.free_mail = free_mail
         self.non_human = non_human
         self.name_cutoff = name_cutoff
         self.name_margin = name_margin
         self.min_prefix = min_prefix
+        self.attribute = attribute  # build the attributor (the pipeline role needs it)
+        self.version = 0  # bumped by every rebuild: who caches what is derived knows
         self.accounts: dict[str, Account] = {}
         self.contacts: dict[str, tuple[str, str]] = {}  # email -> (account id, title)
         self.ranges: dict[str, RangeClaim] = {}
@@ -75,8 +77,8 @@ class ReferenceData:
         """Apply (topic name without prefix, key, value) records; a null value deletes."""
         n = 0
         for kind, key, value in records:
-            if key is None:
-                continue
+            if key is None or (not self.attribute and kind != "accounts"):
+                continue  # surge detection keeps the accounts only
             k = key.decode()
             n += 1
             if kind == "suppressions":
@@ -100,6 +102,9 @@ class ReferenceData:
         return n
 
     def rebuild(self) -> Attributor:
+        self.version += 1
+        if not self.attribute:  # surge detection reads the accounts only
+            return self.attributor
         self.attributor = build_attributor(
             self.accounts.values(),
             (Contact.model_construct(email=e, account_id=a, title=t)

@@ -302,9 +302,9 @@ def stage_costs(ref: Reference, lines: list[bytes], root: Path) -> dict[str, flo
     import clickhouse_connect
 
     from schemas.events import EVENT_MODELS
-    from services.runtime.worker import free_mail, non_human_filter
     from services.warehouse import migrate
     from streams.attribution.chain import build_attributor
+    from streams.config import free_mail, non_human_filter
     from streams.ingest.batch import RawRecord, process_batch
     from streams.ingest.rows import EVENT_COLUMNS
     from streams.warehouse.events import ClickHouseSink

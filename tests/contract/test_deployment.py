@@ -80,12 +80,17 @@ def test_the_image_installs_the_package_with_what_the_code_reads_from_infra():
 
 def test_a_non_editable_install_carries_its_sql_and_can_migrate(tmp_path):
     """What a user installs (a wheel, not this checkout) migrates a fresh warehouse."""
+    import shutil
     import subprocess
     import sys
     import zipfile
 
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                    "-q", "-w", str(tmp_path / "wheel"), str(ROOT)], check=True, timeout=300)
+    try:
+        subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps",
+                        "--no-build-isolation", "-q", "-w", str(tmp_path / "wheel"), str(ROOT)],
+                       check=True, timeout=300)
+    finally:  # setuptools builds in the checkout
+        shutil.rmtree(ROOT / "build", ignore_errors=True)
     [wheel] = (tmp_path / "wheel").glob("accountpulse-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     migrations = sorted(p.name for p in (ROOT / "infra/clickhouse/migrations").glob("*.sql"))

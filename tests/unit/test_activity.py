@@ -1,7 +1,7 @@
 """Event-time watermarks and day ticks: what lets a drained backlog alert like live."""
 
-from streams.surge.activity import SourceWatermarks, Watermarks
 from streams.surge.model import DAY
+from streams.surge.watermarks import SourceWatermarks, Watermarks
 
 
 def test_the_low_watermark_waits_for_the_slowest_active_partition():

@@ -1,0 +1,22 @@
+"""``pulse demo``: the whole job on a generated sample, end to end."""
+
+from __future__ import annotations
+
+import click
+
+from services.cli import settings_of
+
+
+@click.command()
+@click.option("--days", type=int, default=28, show_default=True,
+              help="days of history (an account alerts once it has three weeks)")
+@click.option("--seed", type=int, default=7, show_default=True)
+@click.pass_context
+def demo(ctx: click.Context, days: int, seed: int) -> int:
+    """The whole job on a generated sample, end to end."""
+    from services.demo import run_demo
+
+    return run_demo(settings_of(ctx), days, seed)
+
+
+COMMANDS = [demo]

@@ -1,0 +1,47 @@
+"""The domain rules as the settings configure them. The rules themselves are plain data of
+the pure modules (surge model, alert hygiene, learned IP blocks, non-human traffic,
+free mail); settings know nothing of them, and the runtime builds them here."""
+
+from __future__ import annotations
+
+from streams.attribution.domains import disposable_domains, shipped_free_mail_domains
+from streams.attribution.learned_ip import LearningRules
+from streams.ingest.non_human import NonHumanFilter
+from streams.settings import Settings
+from streams.surge.episodes import HygieneRules
+from streams.surge.model import HOUR, SurgeRules
+
+
+def surge_rules(settings: Settings) -> SurgeRules:
+    return SurgeRules(daily_window_hours=settings.surge_daily_window_hours,
+                      min_z=settings.surge_min_z, breadth_floor=settings.surge_breadth_floor,
+                      daily_volume_floor=settings.surge_daily_volume_floor,
+                      spike_volume_floor=settings.surge_spike_volume_floor)
+
+
+def hygiene_rules(settings: Settings) -> HygieneRules:
+    default = HygieneRules.default()
+    return HygieneRules(
+        cooldown_s={**default.cooldown_s, "daily": settings.surge_daily_cooldown_hours * HOUR,
+                    "spike": settings.surge_spike_cooldown_hours * HOUR},
+        quiet_s=default.quiet_s, escalation_step=settings.surge_escalation_step)
+
+
+def learning_rules(settings: Settings) -> LearningRules:
+    return LearningRules(settings.learned_min_people, settings.learned_min_share,
+                         settings.learned_min_weight, settings.learned_half_life_days,
+                         settings.learned_lookback_days)
+
+
+def free_mail(settings: Settings) -> frozenset[str]:
+    """Free-mail and disposable domains: never evidence of a company."""
+    extra = {d.strip().lower() for d in settings.free_mail_extra.split(";") if d.strip()}
+    return shipped_free_mail_domains() | disposable_domains() | extra
+
+
+def non_human_filter(settings: Settings) -> NonHumanFilter:
+    def networks(spec: str) -> list[str]:
+        return [c.strip() for c in spec.split(";") if c.strip()]
+
+    return NonHumanFilter(settings.scanner_seconds, networks(settings.privacy_proxy_ranges),
+                          networks(settings.email_scanner_ranges))
