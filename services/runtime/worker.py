@@ -111,7 +111,7 @@ def load_reference(settings: Settings, warehouse: WorkerWarehouse, sink: ClickHo
 class RunResult:
     graph: Graph
     seconds: float
-    holder_calls: int | None = None  # this worker's warehouse calls served by the holder
+    holder_inserts: int | None = None  # this worker's inserts the warehouse holder served
 
 
 def summary_line(result: RunResult) -> str:
@@ -127,8 +127,8 @@ def summary_line(result: RunResult) -> str:
         parts.append(f"{g.surge.stats.alerts} alert(s) raised")
     if g.delivery is not None:
         parts.append(f"{g.delivery.handled} alert(s) handed to delivery")
-    if result.holder_calls is not None:
-        parts.append(f"{result.holder_calls} warehouse call(s) through the holder")
+    if result.holder_inserts is not None:
+        parts.append(f"{result.holder_inserts} insert(s) landed through the warehouse holder")
     return "; ".join(parts) if parts else f"ran {result.seconds:.1f}s"
 
 
@@ -183,8 +183,8 @@ def run(settings: Settings, roles: Iterable[Role] = ALL_ROLES, drain: bool = Fal
     worker.warehouse = warehouse
 
     def result() -> RunResult:
-        calls = warehouse.shared.calls_through_holder if warehouse.shared else None
-        return RunResult(graph, time.monotonic() - started, calls)
+        inserts = warehouse.shared.inserts_through_holder if warehouse.shared else None
+        return RunResult(graph, time.monotonic() - started, inserts)
 
     worker.last_words = lambda: summary_line(result())
     drainer: Drain | None = None

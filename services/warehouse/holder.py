@@ -276,6 +276,7 @@ class SharedClient:
         self.on_takeover = on_takeover
         self.direct: DirectWarehouse | None = None
         self.calls_through_holder = 0  # how many calls the holder served for this worker
+        self.inserts_through_holder = 0  # of which inserts: rows this worker landed there
         self._lock = threading.Lock()
 
     def _call(self, op: str, **args: Any) -> Any:
@@ -285,6 +286,7 @@ class SharedClient:
                 try:
                     result = address.call(op, **args)
                     self.calls_through_holder += 1
+                    self.inserts_through_holder += op == "client.insert"
                     return result
                 except (urllib.error.URLError, ConnectionError, TimeoutError) as err:
                     log.warning("the warehouse holder is unreachable", extra={"error": str(err)})

@@ -39,7 +39,7 @@ def compose_value(value: str) -> str:
 
 
 def test_every_pulse_container_gets_the_same_known_settings(monkeypatch):
-    assert set(PULSE_SERVICES) == {"init", "worker"}
+    assert set(PULSE_SERVICES) == {"init", "pipeline", "surge", "delivery"}
     envs = [SERVICES[n]["environment"] for n in PULSE_SERVICES]
     assert all(e == envs[0] for e in envs)
     fields = {f"PULSE_{name.upper()}" for name in Settings.model_fields}
@@ -63,7 +63,7 @@ def test_compose_has_no_default_secrets():
 
 
 def test_settings_point_at_the_compose_services():
-    env = SERVICES["worker"]["environment"]
+    env = SERVICES["pipeline"]["environment"]
     advertised = SERVICES["kafka"]["environment"]["KAFKA_ADVERTISED_LISTENERS"]
     assert advertised == f"PLAINTEXT://{env['PULSE_KAFKA_BOOTSTRAP']}"
     assert re.fullmatch(r"http://pulse:\$\{[^}]+\}@clickhouse:8123", env["PULSE_CLICKHOUSE_DSN"])
@@ -120,10 +120,21 @@ def _site_packages() -> str:
     return sysconfig.get_paths()["purelib"]
 
 
-def test_workers_scale_out_in_one_consumer_group_after_init():
-    worker = SERVICES["worker"]
-    assert worker["deploy"]["replicas"] >= 2
-    assert worker["depends_on"]["init"]["condition"] == "service_completed_successfully"
+def test_each_role_is_a_service_that_scales_on_its_own_after_init():
+    from click.testing import CliRunner
+
+    from services.cli import pulse
+    from streams.topology import Role
+
+    for role in Role:
+        service = SERVICES[role.value]
+        assert service["command"] == ["run", "--role", role.value]
+        assert service["depends_on"]["init"]["condition"] == "service_completed_successfully"
+        assert service["deploy"]["replicas"] >= 1
+    assert SERVICES["pipeline"]["deploy"]["replicas"] >= 2
     assert SERVICES["init"]["command"] == ["up"]
+    # The commands are ones the CLI takes (parsed, not run).
+    help_ = CliRunner().invoke(pulse, ["run", "--help"]).output
+    assert "--role [pipeline|surge|delivery]" in help_
     dockerfile = ROOT / SERVICES["init"]["build"]["dockerfile"]
     assert "ENTRYPOINT [\"pulse\"]" in dockerfile.read_text()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import threading
@@ -342,6 +343,10 @@ def test_two_workers_one_joins_mid_run_and_the_holder_is_killed(pulse_env: Pulse
              what="the survivor landing everything")
     assert second.poll() is None
     assert stop(second) == 0
+    # Its inserts through the holder can only have happened while the holder lived.
+    through = re.search(r"(\d+) insert\(s\) landed through the warehouse holder",
+                        second.log.read_text())  # type: ignore[attr-defined]
+    assert through and int(through.group(1)) > 0, second.log.read_text()[-2000:]  # type: ignore[attr-defined]
     assert_exact(pulse_env, feed)
 
 
@@ -355,3 +360,47 @@ def _group_size(env: PulseEnv) -> int:
         return len(group["members"]) if group["group_state"] == "Stable" else 0
     finally:
         admin.close()
+
+
+def test_split_roles_a_surge_worker_killed_after_alerting_alerts_once(pulse_env: PulseEnv,
+                                                                      feed: Feed):
+    """The production shape: pipeline, surge and delivery in processes of their own (the
+    pipeline holds the embedded warehouse, the others reach it through the holder). The
+    surge worker is SIGKILLed right after publishing an alert, before saving its state;
+    restarted, it publishes the same alert id again and no other: the receiver has each
+    id, the table one row per id, and every event landed exactly once."""
+    from tests.fault.test_hostile_input import buying_group
+    from tests.integration.test_alerts import Receiver, configure
+
+    receiver = Receiver()
+    configure(pulse_env, receiver)
+    rng = random.Random(29)
+    events, truth = good_events(3_000, rng)
+    group, group_truth = buying_group()
+    try:
+        pipeline = pulse_env.start_pipeline("--role", "pipeline")
+        pulse_env.env["PULSE_FAILPOINT"] = "after_alert_sent"
+        surge = pulse_env.start("run", "--role", "surge")
+        del pulse_env.env["PULSE_FAILPOINT"]
+        delivery = pulse_env.start("run", "--role", "delivery")
+        feed.events(events + group, {**truth, **group_truth})
+        assert surge.wait(120) == -signal.SIGKILL  # killed at the failpoint, state unsaved
+        surge = pulse_env.start("run", "--role", "surge")
+
+        def settled() -> bool:
+            rows = pulse_env.query("SELECT alert_id FROM abm.surge_alerts FINAL")
+            return bool(rows) and set(receiver.ids()) >= {r["alert_id"] for r in rows} and \
+                landed(pulse_env) == len(feed.truth)
+
+        wait_for(settled, 120, what="the alerts to be delivered and every event landed")
+        time.sleep(3)  # room for a second, wrong alert to show up
+        rows = pulse_env.query("SELECT alert_id, account_id, kind, count() AS n "
+                               "FROM abm.surge_alerts GROUP BY alert_id, account_id, kind")
+        assert ("acc2", "spike") in {(r["account_id"], r["kind"]) for r in rows}
+        assert all(r["n"] == 1 for r in rows)
+        assert set(receiver.ids()) == {r["alert_id"] for r in rows}
+        for proc in (delivery, surge, pipeline):  # the holder last
+            assert stop(proc) == 0
+    finally:
+        receiver.close()
+    assert_exact(pulse_env, feed)

@@ -234,3 +234,43 @@ def test_a_drain_ends_only_after_its_last_evaluation(pulse_env: PulseEnv, receiv
     assert {(a["account_id"], a["kind"]) for a in raised} == {("a2", "spike"), ("a2", "surge")}
     assert f"; {len(raised)} alert(s) raised" in out
     assert set(receiver.ids()) == {a["alert_id"] for a in raised}  # delivered in this run
+
+
+def test_roles_in_separate_processes_drained_in_turn_alert_like_one_worker(
+        pulse_env: PulseEnv, receiver: Receiver, tmp_path):
+    """`pulse run --role pipeline`, then `--role surge`, then `--role delivery`, each a
+    process in its own consumer group, raise and deliver the alerts one worker does."""
+    events = history() + buying_group(2, MONDAY + timedelta(days=35, hours=14), 5, 3, "g")
+    configure(pulse_env, receiver)
+    pulse_env.stack(ACCOUNTS)
+    pulse_env.publish_events(events)
+    pulse_env.cli("run", "--drain")
+    together = {(a["alert_id"], a["kind"]) for a in alerts(pulse_env)}
+    assert together and set(receiver.ids()) == {i for i, _ in together}
+
+    split_receiver = Receiver()
+    try:
+        split = PulseEnv({**pulse_env.env, "PULSE_HOME": str(tmp_path / "split"),
+                          "PULSE_TOPIC_PREFIX": pulse_env.env["PULSE_TOPIC_PREFIX"] + "split.",
+                          "PULSE_APP_ID": pulse_env.env["PULSE_APP_ID"] + "-split"})
+        configure(split, split_receiver)
+        split.stack(ACCOUNTS)
+        split.publish_events(events)
+        out = {role: split.cli("run", "--role", role, "--drain").stdout
+               for role in ("pipeline", "surge", "delivery")}
+        assert re.search(r"processed \d+ record\(s\)", out["pipeline"])
+        assert "alert(s) raised" not in out["pipeline"]
+        assert f"{len(together)} alert(s) raised" in out["surge"]
+        assert f"{len(together)} alert(s) handed to delivery" in out["delivery"]
+        assert {(a["alert_id"], a["kind"]) for a in alerts(split)} == together
+        assert set(split_receiver.ids()) == {i for i, _ in together}
+        from kafka import KafkaAdminClient
+
+        admin = KafkaAdminClient(bootstrap_servers=split.settings.kafka_bootstrap)
+        groups = admin.list_groups()
+        names = {g["group_id"] if isinstance(g, dict) else g[0] for g in groups}
+        admin.close()
+        app_id = split.env["PULSE_APP_ID"]
+        assert {app_id, f"{app_id}-surge", f"{app_id}-delivery"} <= names
+    finally:
+        split_receiver.close()
