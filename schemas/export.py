@@ -6,6 +6,7 @@ the committed files differ from the models.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -31,13 +32,37 @@ def render() -> dict[str, str]:
     return out
 
 
+PUBLISHED = "PUBLISHED.sha256"  # every version ever published, with its content hash
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def published(target: Path = JSONSCHEMA_DIR) -> dict[str, str]:
+    """Relative path -> sha256 of every schema version ever published."""
+    path = target / PUBLISHED
+    if not path.exists():
+        return {}
+    return dict(line.split("  ", 1)[::-1] for line in path.read_text().splitlines() if line)
+
+
 def write(target: Path = JSONSCHEMA_DIR) -> list[Path]:
+    """Write the current versions and record them as published. A published version is
+    never rewritten: a changed model needs a new SchemaVer (publishers may still send the
+    old one, and read its schema)."""
+    known = published(target)
     written = []
     for rel, text in render().items():
+        if rel in known and known[rel] != digest(text):
+            raise SystemExit(f"{rel} was published with other content; give the model a new "
+                             "SchemaVer instead of changing a published one")
         path = target / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
+        known[rel] = digest(text)
         written.append(path)
+    (target / PUBLISHED).write_text("".join(f"{h}  {rel}\n" for rel, h in sorted(known.items())))
     return written
 
 

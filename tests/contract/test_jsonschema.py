@@ -1,4 +1,4 @@
-from schemas.export import JSONSCHEMA_DIR, render
+from schemas.export import JSONSCHEMA_DIR, digest, published, render
 
 
 def test_committed_json_schema_matches_the_models():
@@ -8,6 +8,20 @@ def test_committed_json_schema_matches_the_models():
     stale = sorted(k for k in expected if expected[k] != committed.get(k))
     assert not stale, (f"schemas/jsonschema is stale for {stale}; "
                        "run `.venv/bin/python -m schemas.export` and commit the result")
+
+
+def test_no_published_schema_version_is_ever_edited_or_deleted():
+    """Publishers may still send an older version and read its schema: every version ever
+    published stays, byte for byte (the hashes in PUBLISHED.sha256), and a new file is
+    recorded there (`python -m schemas.export` does both)."""
+    known = published()
+    files = {p.relative_to(JSONSCHEMA_DIR).as_posix(): p.read_text()
+             for p in JSONSCHEMA_DIR.rglob("*.json")}
+    assert set(known) == set(files), ("deleted: " + str(sorted(set(known) - set(files)))
+                                      + ", unrecorded: " + str(sorted(set(files) - set(known))))
+    edited = sorted(rel for rel, text in files.items() if digest(text) != known[rel])
+    assert not edited, f"published schemas were edited: {edited}; add a new SchemaVer instead"
+    assert set(render()) <= set(known)
 
 
 def test_older_schema_versions_stay_published_and_current_is_newest():

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from tests.conftest import PulseEnv
+from tests.support.clock import yesterday_noon
 
 pytestmark = pytest.mark.integration
 
-# Yesterday noon: every "minutes ago" below stays on one day, whenever the tests run (a run
-# just after midnight once split one person's visits over two days of roll-ups).
-NOW = (datetime.now(UTC) - timedelta(days=1)).replace(hour=12, minute=0, second=0,
-                                                       microsecond=0)
+# Every "minutes ago" below stays on one day, whenever the tests run (a run just after
+# midnight once split one person's visits over two days of roll-ups).
+NOW = yesterday_noon()
 
 
 def at(minutes_ago: int) -> str:

@@ -74,7 +74,8 @@ def test_query_load_and_status_while_the_pipeline_runs(pulse_env: PulseEnv, tmp_
         run.wait(60)
     out = run.log.read_text()  # type: ignore[attr-defined]
     assert run.returncode == 0, out
-    assert "processed" in out
+    consumed = 200 + attributed_to_newco.tries  # type: ignore[attr-defined]
+    assert f"processed {consumed} record(s)" in out and f"{consumed} landed" in out, out
     assert not holder_file(pulse_env.settings).exists()
     # With the pipeline stopped, pulse opens the embedded engine itself.
     assert pulse_env.query("SELECT count() AS n FROM abm.accounts")[0]["n"] == 1

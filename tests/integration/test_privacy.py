@@ -3,14 +3,13 @@ person everywhere and keeps them out of replays."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 import pytest
 
 from tests.conftest import PulseEnv
+from tests.support.clock import yesterday_noon
 
 pytestmark = pytest.mark.integration
-TS = (datetime.now(UTC) - timedelta(hours=1)).replace(microsecond=0).isoformat()
+TS = yesterday_noon().isoformat()
 
 
 def visit(eid: str, ip: str, **extra: object) -> dict[str, object]:

@@ -8,14 +8,17 @@ import json
 import random
 import signal
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 
 from tests.conftest import PulseEnv, wait_for
+from tests.support.clock import yesterday_noon
 
 pytestmark = pytest.mark.integration
 
 N_EVENTS = 20_000
+DAY = yesterday_noon()
 ACCOUNTS = "account_id,name,domains,ip_ranges,tier\n" + "".join(
     f"acc{i},Account {i},acc{i}.com,10.{i}.0.0/16,{i % 3 + 1}\n" for i in range(20))
 
@@ -25,7 +28,7 @@ def events(rng: random.Random) -> tuple[list[bytes], Counter[str]]:
     for n in range(N_EVENTS):
         acc = rng.randrange(25)  # 20..24 own no range: unattributed
         event = {"event_id": f"r-{n}", "type": "web_visit",
-                 "ts": f"2026-11-0{1 + n % 7}T{n % 24:02d}:00:00Z",
+                 "ts": (DAY - timedelta(days=n % 7, hours=n % 24)).isoformat(),
                  "ip": f"10.{acc}.{rng.randrange(256)}.{rng.randrange(1, 255)}",
                  "url": "https://vendor.example/", "user_agent": "Mozilla/5.0",
                  "anonymous_id": f"v{rng.randrange(400)}"}
@@ -47,16 +50,20 @@ def test_sigkill_mid_stream_then_restart_is_exact(pulse_env: PulseEnv, tmp_path)
     out = pulse_env.cli("publish", str(tmp_path / "events.jsonl")).stdout
     assert f"published {len(lines)} event(s) (web_visits: {len(lines)})" in out
 
-    kills = 0
-    for threshold in sorted(rng.sample(range(1000, 17000), 5)):
+    at_kill = []
+    thresholds = sorted(rng.sample(range(1000, 17000), 5))
+    for threshold in thresholds:
         run = pulse_env.start_pipeline()
         wait_for(lambda t=threshold: pulse_env.query(
             "SELECT count() AS n FROM abm.events")[0]["n"] >= t, 90, interval=0.1,
             what=f"{threshold} events landed")
         run.send_signal(signal.SIGKILL)
-        run.wait(30)
-        kills += 1
-    assert kills == 5
+        assert run.wait(30) == -signal.SIGKILL  # killed, no shutdown, no commit
+        with pulse_env.clickhouse() as ch:
+            at_kill.append(ch.query("SELECT count() FROM abm.events FINAL").first_row[0])
+    # Five real kills, each at or past its point and before the stream had finished.
+    assert len(at_kill) == 5 and at_kill[-1] < N_EVENTS, at_kill
+    assert all(n >= t for n, t in zip(at_kill, thresholds, strict=True)), (at_kill, thresholds)
 
     pulse_env.cli("run", "--drain")
     with pulse_env.clickhouse() as ch:

@@ -3,15 +3,16 @@ change re-scores history deterministically, without double counting."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
 from streams.ingest.scoring import DEFAULT_RULES
 from tests.conftest import PulseEnv
+from tests.support.clock import yesterday_noon
 
 pytestmark = pytest.mark.integration
-TS = (datetime.now(UTC) - timedelta(hours=1)).replace(microsecond=0).isoformat()
+TS = yesterday_noon().isoformat()
 
 
 def visit(eid: str, path: str, **extra: object) -> dict[str, object]:

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from tests.conftest import PulseEnv
+from tests.support.clock import yesterday_noon
 
 pytestmark = pytest.mark.integration
 
-TODAY = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0) - timedelta(days=1)
+TODAY = yesterday_noon()
 
 
 def visits(account_net: str, days_ago: int, count: int, people: int, tag: str,

@@ -66,11 +66,13 @@ def test_a_buying_group_in_one_hour_is_a_spike_with_a_reason_a_rep_can_read():
 
 
 def test_one_enthusiastic_person_is_not_a_surge():
+    """Hot by score (well over the entry score), stopped only by the breadth rules."""
     h = steady()
     end = burst(h, MONDAY + 35 * DAY + 10 * HOUR, people=1, each=20)
     for mode in ("daily", "spike"):
         s = evaluate("acme", mode, h, end, RULES, prior_week=80)
-        assert s.status != "surging", s
+        enter = RULES.daily_enter if mode == "daily" else RULES.spike_enter
+        assert s.score >= enter and s.status == "too_small", s
 
 
 def test_two_visits_after_nothing_are_not_infinite_growth():
