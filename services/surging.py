@@ -14,15 +14,8 @@ from datetime import datetime, timedelta
 from infra import query
 from services.warehouse import Warehouse
 from streams.surge.detection import AccountInfo, Detector
-from streams.surge.model import (
-    DAY,
-    HOUR,
-    LOOKBACK_DAYS,
-    Surge,
-    SurgeRules,
-    evaluate,
-    evaluate_cooling,
-)
+from streams.surge.model import DAY, HOUR, LOOKBACK_DAYS, Surge, SurgeRules
+from streams.surge.readings import evaluate, evaluate_cooling
 from streams.surge.store import AlertStore
 
 

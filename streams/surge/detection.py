@@ -12,19 +12,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from streams.surge.episodes import Alert, Episode, HygieneRules, decide, is_late
-from streams.surge.model import (
-    DAY,
-    LOOKBACK_DAYS,
-    AccountHistory,
-    Surge,
-    SurgeRules,
-    Touch,
-    evaluate,
-    evaluate_cooling,
-    median,
-)
+from streams.surge.history import AccountHistory
+from streams.surge.model import DAY, LOOKBACK_DAYS, Mode, Surge, SurgeRules, Touch, median
+from streams.surge.readings import evaluate, evaluate_cooling
 
-MODES = ("daily", "spike")
+MODES: tuple[Mode, ...] = ("daily", "spike")
 
 
 @dataclass(frozen=True)

@@ -3,16 +3,9 @@
 from datetime import UTC, datetime
 
 from streams.surge.episodes import HygieneRules, decide
-from streams.surge.model import (
-    DAY,
-    HOUR,
-    AccountHistory,
-    SurgeRules,
-    Touch,
-    evaluate,
-    evaluate_cooling,
-    surge_score,
-)
+from streams.surge.history import AccountHistory
+from streams.surge.model import DAY, HOUR, SurgeRules, Touch, surge_score
+from streams.surge.readings import evaluate, evaluate_cooling
 
 MONDAY = datetime(2026, 6, 1, tzinfo=UTC).timestamp()
 RULES = SurgeRules()
