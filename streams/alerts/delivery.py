@@ -143,10 +143,7 @@ def delivered(sink: ClickHouseSink, alert_id: str) -> set[str]:
 
 
 def record(sink: ClickHouseSink, outcomes: list[Outcome]) -> None:
-    if outcomes:
-        with sink.lock:
-            sink.client.insert("abm.alert_deliveries", [list(astuple(o)) for o in outcomes],
-                               column_names=DELIVERY_COLUMNS)
+    sink.insert("abm.alert_deliveries", [list(astuple(o)) for o in outcomes], DELIVERY_COLUMNS)
 
 
 class Delivery:

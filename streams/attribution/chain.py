@@ -20,11 +20,8 @@ from streams.attribution.domains import DomainIndex
 from streams.attribution.identities import IdentityLink
 from streams.attribution.ip_ranges import IpRangeTable, RangeClaim, RangeMatch
 from streams.attribution.learned_ip import LearnedIpBlocks, block_of
-from streams.attribution.match import NO_MATCH, Attribution
+from streams.attribution.match import CONFIDENCE, NO_MATCH, Attribution
 from streams.ingest.non_human import NonHumanFilter
-
-CONFIDENCE = {"contact": 1.0, "email_domain": 0.95, "stitched": 0.9, "ip_range": 0.8,
-              "company_name": 0.7, "learned_ip": 0.6}
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,12 @@ method ``stitched``; earlier ones are re-attributed in ClickHouse (see the sink)
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+
+from streams.attribution.match import CONFIDENCE
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,3 +47,20 @@ class IdentityLinks:
             held = self._by_visitor.get(link.visitor_key)
             if held is None or held.linked_at <= link.linked_at:
                 self._by_visitor[link.visitor_key] = link
+
+
+LINK_COLUMNS = ("visitor_key", "person_key", "account_id", "linked_at")  # abm.identities
+
+
+def link_row(link: IdentityLink) -> list[object]:
+    return [link.visitor_key, link.person_key, link.account_id, link.linked_at]
+
+
+def backfill(link: IdentityLink, lookback: timedelta) -> dict[str, object]:
+    """The re-attribution a new link calls for (``stitch_backfill.sql``): the visitor's
+    events in the look-back become the person's, at the stitched confidence, with the link
+    as evidence."""
+    return {"account_id": link.account_id, "confidence": CONFIDENCE["stitched"],
+            "evidence": json.dumps({"visitor_linked_at": link.linked_at.isoformat()}),
+            "person_key": link.person_key, "visitor_key": link.visitor_key,
+            "since": link.linked_at - lookback}

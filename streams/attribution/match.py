@@ -3,6 +3,10 @@ from __future__ import annotations
 import json
 from typing import Any, NamedTuple
 
+# How much each method's answer is worth (the strongest evidence first).
+CONFIDENCE = {"contact": 1.0, "email_domain": 0.95, "stitched": 0.9, "ip_range": 0.8,
+              "company_name": 0.7, "learned_ip": 0.6}
+
 
 class Attribution(NamedTuple):
     """Which account an event belongs to, how sure we are, and why."""

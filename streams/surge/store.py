@@ -115,33 +115,23 @@ class AlertStore:
         id and is not written twice)."""
         if not alerts:
             return 0
-        with self.sink.lock:
-            stored = {r[0] for r in self.query(
-                "SELECT alert_id FROM abm.surge_alerts WHERE alert_id IN {ids:Array(String)}",
-                {"ids": [a.alert_id for a in alerts]})}
-            new = [a for a in alerts if a.alert_id not in stored]
-            if new:
-                dump = [a.model_dump() for a in new]
-                self.sink.client.insert("abm.surge_alerts", [[d[c] for c in ALERT_COLUMNS]
-                                                             for d in dump],
-                                        column_names=ALERT_COLUMNS)
+        stored = {r[0] for r in self.query(
+            "SELECT alert_id FROM abm.surge_alerts WHERE alert_id IN {ids:Array(String)}",
+            {"ids": [a.alert_id for a in alerts]})}
+        new = [a.model_dump() for a in alerts if a.alert_id not in stored]
+        self.sink.insert("abm.surge_alerts", [[d[c] for c in ALERT_COLUMNS] for d in new],
+                         ALERT_COLUMNS)
         return len(new)
 
     def save_errors(self, errors: Sequence[Any]) -> None:
         """``SurgeError`` rows into abm.surge_errors."""
-        if errors:
-            with self.sink.lock:
-                self.sink.client.insert(
-                    "abm.surge_errors",
-                    [[e.topic, e.partition, e.offset, e.account_id, e.payload, e.error]
-                     for e in errors],
-                    column_names=["topic", "partition", "offset", "account_id", "payload",
-                                  "error"])
+        self.sink.insert("abm.surge_errors",
+                         [[e.topic, e.partition, e.offset, e.account_id, e.payload, e.error]
+                          for e in errors],
+                         ["topic", "partition", "offset", "account_id", "payload", "error"])
 
     def save_episodes(self, episodes: list[Episode]) -> None:
-        if episodes:
-            rows: list[list[Any]] = [
-                [e.account_id, e.mode, utc(e.started_at), utc(e.last_hot_at), e.alerted_score,
-                 e.level, utc(e.last_alert_at), utc(e.as_of)] for e in episodes]
-            with self.sink.lock:
-                self.sink.client.insert("abm.surge_episodes", rows, column_names=EPISODE_COLUMNS)
+        self.sink.insert("abm.surge_episodes",
+                         [[e.account_id, e.mode, utc(e.started_at), utc(e.last_hot_at),
+                           e.alerted_score, e.level, utc(e.last_alert_at), utc(e.as_of)]
+                          for e in episodes], EPISODE_COLUMNS)

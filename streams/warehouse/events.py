@@ -10,7 +10,6 @@ offsets only after ``write`` returned.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import threading
 from collections.abc import Sequence
@@ -19,8 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from infra import query
-from streams.attribution.chain import CONFIDENCE
-from streams.attribution.identities import IdentityLink
+from streams.attribution.identities import LINK_COLUMNS, IdentityLink, backfill, link_row
 from streams.ingest.batch import BatchResult, dead_letter_row
 from streams.ingest.rows import DEAD_LETTER_COLUMNS, EVENT_COLUMNS, DeadLetterRow, EventRow
 from streams.warehouse.failures import TransientError, isolate, reason
@@ -84,6 +82,12 @@ class ClickHouseSink:
         with self.lock:
             return [tuple(r) for r in self.client.query(sql, parameters=parameters).result_rows]
 
+    def insert(self, table: str, rows: Sequence[Sequence[Any]], columns: Sequence[str]) -> None:
+        """Rows into a table (the surge store's and delivery's writes), under the lock."""
+        if rows:
+            with self.lock:
+                self.client.insert(table, list(rows), column_names=list(columns))
+
     def ping(self) -> None:
         """Raises when the warehouse cannot answer at all (a failure about the world)."""
         try:
@@ -135,17 +139,12 @@ class ClickHouseSink:
 
     def _stitch(self, links: Sequence[IdentityLink]) -> None:
         """Record new visitor links, then re-attribute each visitor's events in the
-        look-back. Idempotent: a replay writes the same link and finds nothing to change."""
-        self.client.insert(
-            "abm.identities",
-            [[ln.visitor_key, ln.person_key, ln.account_id, ln.linked_at] for ln in links],
-            column_names=["visitor_key", "person_key", "account_id", "linked_at"])
+        look-back (what that means is the identities module's). Idempotent: a replay
+        writes the same link and finds nothing to change."""
+        self.client.insert("abm.identities", [link_row(ln) for ln in links],
+                           column_names=list(LINK_COLUMNS))
         for ln in links:
-            self.client.command(STITCH_BACKFILL, parameters={
-                "account_id": ln.account_id, "confidence": CONFIDENCE["stitched"],
-                "evidence": json.dumps({"visitor_linked_at": ln.linked_at.isoformat()}),
-                "person_key": ln.person_key, "visitor_key": ln.visitor_key,
-                "since": ln.linked_at - self.stitch_lookback})
+            self.client.command(STITCH_BACKFILL, parameters=backfill(ln, self.stitch_lookback))
 
     def _new_event_indexes(self, rows: list[EventRow]) -> list[int]:
         """Indexes of the rows whose event id is neither stored nor repeated earlier."""
