@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import re
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -60,33 +61,43 @@ def single_statement(sql: str) -> str:
     return found[0]
 
 
+@contextlib.contextmanager
+def _locked(client: Client) -> Iterator[Client]:
+    with ENGINE_LOCK:
+        yield client
+
+
 class DirectWarehouse:
     """This process owns the warehouse connection (server DSN, or chDB not held elsewhere)."""
 
     def __init__(self, settings: Settings, writer: Client | None = None) -> None:
         self.settings = settings
         self.writer = writer or connect(settings)
-        self._local = threading.local()  # read-only sessions per thread (the holder's)
+        # Read-only sessions, lent one call at a time: the holder serves each call on a
+        # thread of its own, and opening a session costs more than most reads.
+        self._idle: dict[str, list[Client]] = {"reader": [], "analyst": []}
         self._readers: list[Client] = []
+        self._pool_lock = threading.Lock()
 
-    def _session(self, kind: str) -> Client:
-        client: Client | None = getattr(self._local, kind, None)
+    @contextlib.contextmanager
+    def _session(self, kind: str) -> Iterator[Client]:
+        with self._pool_lock:
+            idle = self._idle[kind]
+            client = idle.pop() if idle else None
         if client is None:
             client = readonly_client(self.settings, analyst=kind == "analyst")
-            setattr(self._local, kind, client)
-            self._readers.append(client)
-        return client
-
-    @property
-    def reader(self) -> Client:
-        """The commands' own reads: read-only, unbounded."""
-        return self._session("reader")
+            with self._pool_lock:
+                self._readers.append(client)
+        try:
+            yield client
+        finally:
+            with self._pool_lock:
+                self._idle[kind].append(client)
 
     def query(self, sql: str, readonly: bool = True) -> QueryResult:
         """The commands' own SQL; read-only unless ``readonly`` is False (then it writes,
         through the one writer session)."""
-        client = self.reader if readonly else self.writer
-        with ENGINE_LOCK if not readonly else contextlib.nullcontext():
+        with (self._session("reader") if readonly else _locked(self.writer)) as client:
             result = client.query(sql)
             return QueryResult(list(result.column_names), [t.name for t in result.column_types],
                                [tuple(r) for r in result.result_rows])
@@ -96,14 +107,16 @@ class DirectWarehouse:
         own that never waits for ingestion, stopped after PULSE_QUERY_TIMEOUT_SECONDS and
         cut at PULSE_QUERY_MAX_ROWS rows (``truncated`` says so)."""
         cap = self.settings.query_max_rows
-        result = self._session("analyst").query(single_statement(sql))
+        with self._session("analyst") as client:
+            result = client.query(single_statement(sql))
         rows = [tuple(r) for r in result.result_rows[:cap + 1]]
         return QueryResult(list(result.column_names), [t.name for t in result.column_types],
                            rows[:cap], truncated=len(rows) > cap)
 
     def query_params(self, sql: str, parameters: dict[str, Any]) -> list[tuple[Any, ...]]:
         """A read-only query with bound parameters (the commands' own, unbounded)."""
-        return [tuple(r) for r in self.reader.query(sql, parameters=parameters).result_rows]
+        with self._session("reader") as client:
+            return [tuple(r) for r in client.query(sql, parameters=parameters).result_rows]
 
     def command(self, sql: str, parameters: dict[str, Any] | None = None) -> None:
         """A statement that writes (INSERT ... SELECT, DELETE), with bound parameters."""
