@@ -9,6 +9,7 @@ import hashlib
 import json
 import re
 from datetime import datetime
+from functools import lru_cache
 from ipaddress import IPv4Address, IPv6Address, ip_address
 from typing import Annotated, ClassVar, Literal
 
@@ -18,6 +19,8 @@ from pydantic.json_schema import JsonDict
 _RFC3339 = re.compile(
     r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
 )
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_DOTTED_QUAD = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}\Z", re.ASCII)
 _EMAIL = re.compile(r"^[^@\s]+@([\w-]+\.)+[\w-]{2,}$")
 
 
@@ -34,6 +37,16 @@ def _ip(value: object) -> str:
     of the sender's machine, which means nothing here, and is dropped."""
     if not isinstance(value, str):
         raise ValueError("must be an IPv4 or IPv6 address as a string")
+    stripped = value.strip()
+    if _DOTTED_QUAD.match(stripped):  # already canonical, as ip_address would write it
+        return stripped
+    return _canonical_ip(value)
+
+
+@lru_cache(maxsize=1 << 16)
+def _canonical_ip(value: str) -> str:
+    """Remembered: the same visitors' addresses come again and again (a refused value
+    raises, and is not remembered)."""
     try:
         addr: IPv4Address | IPv6Address = ip_address(value.strip().split("%", 1)[0])
     except ValueError:
