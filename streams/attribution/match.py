@@ -21,7 +21,21 @@ class Attribution(NamedTuple):
     def evidence_json(self) -> str:
         if not self.evidence:
             return ""
-        return json.dumps(self.evidence, sort_keys=True, ensure_ascii=False)
+        evidence = self.evidence
+        # Evidence of strings only repeats (a range, a domain, a contact): written once.
+        # Numbers are left out (1 == 1.0 == True as keys, not as JSON), nested values too.
+        if not all(type(v) is str for v in evidence.values()):
+            return json.dumps(evidence, sort_keys=True, ensure_ascii=False)
+        key = tuple(evidence.items())
+        known = _WRITTEN.get(key)
+        if known is None:
+            if len(_WRITTEN) > 50_000:
+                _WRITTEN.clear()
+            known = _WRITTEN[key] = json.dumps(evidence, sort_keys=True, ensure_ascii=False)
+        return known
+
+
+_WRITTEN: dict[tuple[tuple[str, str], ...], str] = {}
 
 
 NO_MATCH = Attribution(account_id="", method="", confidence=0.0)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from streams.attribution.chain import Attributor
 from streams.attribution.identities import IdentityLink, IdentityLinks
@@ -16,16 +17,17 @@ from streams.ingest.codecs import DecodeError, decode
 from streams.ingest.event_time import (
     DEFAULT_FUTURE_LIMIT_S,
     FUTURE_TOLERANCE_S,
+    Accepted,
     EventTimeError,
-    check_event_time,
+    accepted_at,
+    within,
 )
 from streams.ingest.pseudonyms import keyed, person_key, strip_url, truncate_ip, visitor_key
 from streams.ingest.rows import DeadLetterRow, EventRow
 from streams.ingest.scoring import ScoringRules, default_rules
 
 
-@dataclass(frozen=True, slots=True)
-class RawRecord:
+class RawRecord(NamedTuple):
     topic: str
     partition: int
     offset: int
@@ -57,10 +59,11 @@ def process_batch(
     now = now or datetime.now(UTC)
     links = links if links is not None else IdentityLinks()
     out = BatchResult()
+    accepted = accepted_at(now, future_limit_s)
     for rec in records:
         try:
-            row = _event_row(rec, attributor, secret, topic_prefix, now, links, out, suppressed,
-                             late_grace_s, rules, future_limit_s)
+            row = _event_row(rec, attributor, secret, topic_prefix, accepted, links, out,
+                             suppressed, late_grace_s, rules)
             if row is None:
                 out.filtered += 1
             else:
@@ -76,12 +79,13 @@ def process_batch(
 
 
 def _event_row(
-    rec: RawRecord, attributor: Attributor, secret: bytes, prefix: str, now: datetime,
+    rec: RawRecord, attributor: Attributor, secret: bytes, prefix: str, accepted: Accepted,
     links: IdentityLinks, out: BatchResult, suppressed: set[str] | frozenset[str],
-    late_grace_s: float, rules: ScoringRules, future_limit_s: float,
+    late_grace_s: float, rules: ScoringRules,
 ) -> EventRow | None:
     event = decode(rec.value, rec.topic.removeprefix(prefix))
-    ts = check_event_time(event.ts, now, future_limit_s)
+    now = accepted.now
+    ts = within(event.ts, accepted)
     visitor = visitor_key(event, secret)
     link = links.lookup(visitor)
     if suppressed and (visitor in suppressed or person_key(event, secret) in suppressed

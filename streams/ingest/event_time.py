@@ -17,6 +17,7 @@ publisher's backfill of year 0001 or 9999 can neither stop a partition nor vanis
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 RETENTION_DAYS = 395  # the TTL of abm.events (migration 0001): keep the two equal
@@ -32,23 +33,42 @@ def earliest_accepted(now: datetime) -> datetime:
     return max(EARLIEST, now - timedelta(days=RETENTION_DAYS))
 
 
+class Accepted(NamedTuple):
+    """The event times accepted at one moment of arrival (one batch shares it)."""
+
+    now: datetime
+    low: datetime
+    high: datetime
+    future_limit_s: float
+
+
+def accepted_at(now: datetime, future_limit_s: float = DEFAULT_FUTURE_LIMIT_S) -> Accepted:
+    return Accepted(now, earliest_accepted(now), now + timedelta(seconds=future_limit_s),
+                    future_limit_s)
+
+
 def check_event_time(ts: datetime, now: datetime,
                      future_limit_s: float = DEFAULT_FUTURE_LIMIT_S) -> datetime:
     """``ts`` in UTC if it is accepted; EventTimeError (the dead-letter reason) if not."""
+    return within(ts, accepted_at(now, future_limit_s))
+
+
+def within(ts: datetime, accepted: Accepted) -> datetime:
+    """``ts`` in UTC if ``accepted`` covers it; EventTimeError (the reason) if not."""
     try:
         utc = ts.astimezone(UTC)
     except (OverflowError, ValueError):  # year 1 with a positive offset, year 9999 with a negative
         raise EventTimeError(f"event time {ts.isoformat()} cannot be expressed in UTC") from None
-    low = earliest_accepted(now)
+    low, high = accepted.low, accepted.high
     if utc < low:
         why = ("before 2000-01-01" if utc < EARLIEST
                else f"older than the {RETENTION_DAYS}-day retention")
         raise EventTimeError(f"event time {_iso(utc)} is {why}: accepted from {_iso(low)}")
-    high = now + timedelta(seconds=future_limit_s)
     if utc > high:
         raise EventTimeError(
-            f"event time {_iso(utc)} is more than {_span(future_limit_s)} ahead of its arrival "
-            f"({_iso(now)}): accepted up to {_iso(high)} (PULSE_FUTURE_LIMIT_HOURS)")
+            f"event time {_iso(utc)} is more than {_span(accepted.future_limit_s)} ahead of its "
+            f"arrival ({_iso(accepted.now)}): accepted up to {_iso(high)} "
+            "(PULSE_FUTURE_LIMIT_HOURS)")
     return utc
 
 

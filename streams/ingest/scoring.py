@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -23,11 +23,23 @@ class ScoringRules:
     url_classes: tuple[tuple[str, tuple[str, ...], float], ...]  # name, prefixes, weight
     tier_multipliers: dict[str, float]
     personas: tuple[tuple[str, frozenset[str], float], ...]  # name, words, multiplier
+    # Answers already worked out (the same pages and combinations come again and again).
+    _classes: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    _scores: dict[tuple[str, str, str, str], float] = field(default_factory=dict, compare=False,
+                                                             repr=False)
 
     def url_class(self, url: str | None) -> str:
         if not url:
             return ""
         path = urlsplit(url).path.lower() or "/"
+        known = self._classes.get(path)
+        if known is None:
+            if len(self._classes) > 100_000:
+                self._classes.clear()
+            known = self._classes[path] = self._url_class(path)
+        return known
+
+    def _url_class(self, path: str) -> str:
         for name, prefixes, _ in self.url_classes:
             if any(path == p or path.startswith(p + "/") for p in prefixes):
                 return name
@@ -43,6 +55,15 @@ class ScoringRules:
         return "other"
 
     def score(self, event_type: str, url_class: str, tier: str, persona: str) -> float:
+        key = (event_type, url_class, tier, persona)
+        known = self._scores.get(key)
+        if known is None:
+            if len(self._scores) > 10_000:
+                self._scores.clear()
+            known = self._scores[key] = self._score(*key)
+        return known
+
+    def _score(self, event_type: str, url_class: str, tier: str, persona: str) -> float:
         weight = self.type_weights.get(event_type, 0.0)
         if event_type == "web_visit":
             weight *= next((w for n, _, w in self.url_classes if n == url_class), 1.0)
