@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import faust
+from faust.sensors import Sensor
+from mode import ServiceT
 
 from streams.settings import Settings
 from streams.topics import DEAD_LETTER_MAX_BYTES
+
+
+class PulseApp(faust.App):
+    def on_init_dependencies(self) -> Iterable[ServiceT]:
+        """Without Faust's Monitor among the sensors: it keeps per-event statistics for
+        Faust's web view (disabled here), and costs every record several dict updates."""
+        dependencies = list(super().on_init_dependencies())
+        self.sensors.remove(self.monitor)
+        # One sensor that does nothing: with none, Faust warns of a missing rebalance state.
+        self.sensors.add(Sensor())
+        return dependencies
 
 
 def create_app(settings: Settings, group: str | None = None) -> faust.App:
     """The Faust app; its id is the consumer group (``topology.consumer_group``)."""
     group = group or settings.app_id
     (settings.home_dir / "faust").mkdir(parents=True, exist_ok=True)
-    return faust.App(
+    return PulseApp(
         group,
         broker=[f"kafka://{host}" for host in settings.kafka_bootstrap.split(",")],
         datadir=str(settings.home_dir / "faust" / group),
