@@ -7,7 +7,8 @@
 - ``switched_on(name)``: true while the file ``PULSE_HOME/faults/<name>`` exists, so a
   test turns a fault (the warehouse refusing writes) on and off from outside.
 - ``delay(name)``: seconds to stall at the point (3, or ``PULSE_FAILPOINT_DELAY_SECONDS``),
-  0 unless armed: slow work made slower, to open a race window.
+  0 unless armed: slow work made slower, to open a race window (``slow_detection``), or
+  to keep a backlog for a test to kill the worker in the middle of (``slow_landing``).
 - ``bug_ids()``: event ids (``PULSE_FAILPOINT_BUG_IDS``) on which processing raises, as a
   bug in our own code would.
 """

@@ -12,6 +12,7 @@ everything has landed (the watermark).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
@@ -81,10 +82,12 @@ class Pipeline:
         batches = stream.noack_take(s.batch_size, within=s.batch_seconds)  # type: ignore[attr-defined]
         async for events in batches:
             batch: list[EventT] = list(events)
-            records = [RawRecord(e.message.topic, e.message.partition, e.message.offset,
-                                 e.message.value) for e in batch]
+            messages = [e.message for e in batch]
+            records = [RawRecord(m.topic, m.partition, m.offset, m.value) for m in messages]
             started = time.perf_counter()
             result = self.process(records)
+            if pause := failpoints.delay("slow_landing"):
+                await asyncio.sleep(pause)
             await self.land(result)
             wall = time.monotonic()
             for row in result.events:  # event time, now landed (a clock far ahead: never)

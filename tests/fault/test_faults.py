@@ -80,7 +80,10 @@ def test_sigkill_at_random_points_sigterm_mid_batch_and_recovery(pulse_env: Puls
                                                                   feed: Feed):
     """Killed three times at seeded random points, stopped once mid-stream, restarted each
     time without help: nothing lost, nothing twice, and each restart is processing again
-    within 60 s."""
+    within 60 s. Landing is slowed (0.3 s a batch) so the backlog outlasts three restarts:
+    unslowed, the first worker lands all 12,000 before the test sees its threshold."""
+    pulse_env.env.update({"PULSE_FAILPOINT": "slow_landing",
+                          "PULSE_FAILPOINT_DELAY_SECONDS": "0.3"})
     rng = random.Random(42)
     events, truth = good_events(12_000, rng)
     feed.events(events + rng.sample(events, 300), truth)  # 300 resent by the publisher
@@ -95,6 +98,7 @@ def test_sigkill_at_random_points_sigterm_mid_batch_and_recovery(pulse_env: Puls
                  what=f"{threshold} events landed")
         run.send_signal(signal.SIGKILL)
         run.wait(30)
+        assert landed(pulse_env) < 12_000, "killed after the backlog was done, not mid-stream"
     run = pulse_env.start_pipeline()
     wait_for(lambda: landed(pulse_env) >= 10_000, 120, interval=0.1, what="10,000 landed")
     assert stop(run) == 0  # SIGTERM with a backlog: mid-batch, a clean stop
