@@ -10,10 +10,16 @@ PULSE_HOME, loads 100,000 accounts and 1,020,000 IP ranges, publishes N generate
 
 (a) a plain Kafka consumer reading the input topics (the transport limit);
 (b) a Faust agent that only decodes and validates (the framework limit);
-(c) the full pipeline (`pulse run`) until every event is queryable in ClickHouse, with
-    1 and 2 workers in one consumer group;
-latency from publish to queryable at fixed rates; per-stage cost in one process; peak
-memory per process. Prints a table and writes JSON (``--out``).
+(c) the pipeline role alone (`pulse run --role pipeline`) until every event is queryable in
+    ClickHouse, with 1 and 2 workers in one consumer group; then the surge role alone
+    (`pulse run --role surge --drain`) on the activity the one-worker run left, timed by
+    its group's committed offsets;
+(d) all roles in one process (`pulse run`), with 1 and 2 workers, as the laptop runs it;
+latency from publish to queryable at fixed rates (all roles, one worker); per-stage cost in
+one process; peak memory per process; where the GIL-holding samples fall (py-spy), for the
+pipeline role and for all roles. Prints a table and writes JSON (``--out``): ``full`` holds
+the all-roles runs (as before the roles existed), ``pipeline_role`` and ``surge_role`` the
+roles alone.
 """
 
 from __future__ import annotations
@@ -75,10 +81,12 @@ class Bench:
         return subprocess.run([PULSE, *args], env=self.env(name), text=True,
                               capture_output=True, check=True).stdout.strip()
 
-    def start_workers(self, name: str, n: int) -> list[subprocess.Popen[bytes]]:
-        """``n`` workers of one group, returned once the first serves the warehouse."""
+    def start_workers(self, name: str, n: int, *flags: str) -> list[subprocess.Popen[bytes]]:
+        """``n`` workers of one group (``pulse run`` with ``flags``), returned once the first
+        serves the warehouse."""
         self.pulse(name, "up")
-        procs = [subprocess.Popen([PULSE, "run"], env=self.env(name),
+        cmd = [PULSE, "run", *flags]
+        procs = [subprocess.Popen(cmd, env=self.env(name),
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
         deadline = time.monotonic() + 300
         while running_holder(self.settings(name)) is None:
@@ -86,7 +94,7 @@ class Bench:
                 raise RuntimeError(f"pulse run ({name}) did not start")
             time.sleep(0.2)
         for _ in range(n - 1):
-            procs.append(subprocess.Popen([PULSE, "run"], env=self.env(name),
+            procs.append(subprocess.Popen(cmd, env=self.env(name),
                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         return procs
 
@@ -94,6 +102,17 @@ class Bench:
         address = running_holder(self.settings(name))
         assert address is not None, f"no pipeline serves {name}"
         return HolderWarehouse(address).query(sql).rows
+
+    def query_stopped(self, name: str, sql: str) -> Any:
+        """One value, read from the embedded engine once no worker of ``name`` holds it."""
+        import clickhouse_connect
+
+        client = clickhouse_connect.get_client(
+            dsn=f"chdb://{self.settings(name).home / 'clickhouse'}")
+        try:
+            return client.query(sql).result_rows[0][0]
+        finally:
+            client.close()
 
 
 def stop(procs: list[subprocess.Popen[bytes]]) -> None:
@@ -160,18 +179,27 @@ def decode_only(bench: Bench, total: int) -> dict[str, float]:
 # Where a worker's samples fall, by the first matching frame (outermost first).
 COMPONENTS = (
     ("process_batch (decode, validate, attribute, keys, score)", "process_batch "),
-    ("sink write (dedupe check, insert, roll-up views)", "ClickHouseSink.write "),
-    ("surge agent (history query, detection)", "register_surge.<locals>"),
-    ("alert delivery agent", "register_delivery.<locals>"),
-    ("pipeline agent, other (activity/dead-letter sends, acks)",
-     "register_pipeline.<locals>.pipeline "),
+    ("sink write (dedupe check, insert)", "ClickHouseSink.write "),
+    ("surge role (history query, detection, alert store)", "SurgeDetection."),
+    ("delivery role", "Delivery."),
+    ("pipeline agent, other (activity/dead-letter sends, acks)", "Pipeline."),
     ("Kafka consumer thread (fetch, faust delivery to streams)", "WorkerThread.run "),
-    ("owner server (benchmark's polling queries)", "BaseServer.serve_forever "),
+    ("warehouse holder (benchmark's polling queries)", "BaseServer.serve_forever "),
 )
 
 
+def spy_on(pid: int, profile: Path | None) -> subprocess.Popen[bytes] | None:
+    """py-spy sampling ``pid`` 50 times a second, the GIL holder only, until SIGINT."""
+    if profile is None:
+        return None
+    return subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "-r", "50",
+                             "--gil", "-f", "raw", "-o", str(profile), "--pid", str(pid)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def summarise_profile(path: Path) -> dict[str, float]:
-    """Share of busy samples per component (py-spy raw output; idle waits left out)."""
+    """Share of the samples per component (py-spy ``--gil``: only the thread holding the
+    GIL is sampled, so shares are of the Python time the process's one GIL allows)."""
     shares: dict[str, float] = {}
     busy = 0
     for line in path.read_text().splitlines():
@@ -188,16 +216,13 @@ def summarise_profile(path: Path) -> dict[str, float]:
 
 
 def full_pipeline(bench: Bench, workers: int, unique: int, total: int,
-                  profile: Path | None = None) -> dict[str, Any]:
-    """(c) `pulse run` x workers until every unique event is queryable. Timed from the
-    first batch's processing (``min(ingested_at)``), not from start-up."""
-    name = f"full{workers}"
-    procs = bench.start_workers(name, workers)
-    spy = None
-    if profile is not None:
-        spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "-r", "50",
-                                "-f", "raw", "-o", str(profile), "--pid", str(procs[0].pid)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                  profile: Path | None = None, *flags: str, name: str = "") -> dict[str, Any]:
+    """``pulse run [flags]`` x workers until every unique event is queryable. Timed from the
+    first batch's processing (``min(ingested_at)``), not from start-up. With ``--drain`` the
+    workers are left to finish (their last watermark on the activity topic)."""
+    name = name or f"full{workers}"
+    procs = bench.start_workers(name, workers, *flags)
+    spy = spy_on(procs[0].pid, profile)
     try:
         while True:
             landed = bench.query(name, "SELECT count() FROM abm.events")[0][0]
@@ -211,13 +236,64 @@ def full_pipeline(bench: Bench, workers: int, unique: int, total: int,
         if spy is not None:
             spy.send_signal(signal.SIGINT)
             spy.wait(60)
-        if any(p.poll() is not None for p in procs):
+        if "--drain" in flags:
+            for p in procs:
+                p.wait(300)
+        elif any(p.poll() is not None for p in procs):
             raise RuntimeError(f"a worker of {name} exited during the run")
     finally:
         stop(procs)
     secs = done - first
     out = {"workers": workers, "records": total, "landed": unique, "seconds": secs,
            "per_s": total / secs, "peak_rss_mb": peaks}
+    if profile is not None and profile.exists():
+        out["profile_busy_share_pct"] = summarise_profile(profile)
+    return out
+
+
+def surge_role(bench: Bench, name: str, unique: int, profile: Path | None) -> dict[str, Any]:
+    """The surge role alone, draining the activity a pipeline-only run left (its touches and
+    final watermark). Timed from the group's first committed progress to its last: the
+    commit interval (a few seconds) rounds both ends."""
+    from streams.topics import ACCOUNT_ACTIVITY
+
+    group = f"bench-{name}-surge"
+    topic = ACCOUNT_ACTIVITY
+    probe = KafkaConsumer(bootstrap_servers=bench.bootstrap, group_id=group,
+                          enable_auto_commit=False)
+    tps = [TopicPartition(topic, p) for p in sorted(probe.partitions_for_topic(topic) or ())]
+    ends = probe.end_offsets(tps)
+    proc = subprocess.Popen([PULSE, "run", "--role", "surge", "--drain"], env=bench.env(name),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    spy = spy_on(proc.pid, profile)
+    started = time.time()
+    first = last = peak = 0.0
+    try:
+        while True:
+            done = sum(probe.committed(tp) or 0 for tp in tps)
+            now = time.time()
+            if done and not first:
+                first = now
+            if done >= sum(ends.values()):
+                last = now
+                break
+            with contextlib.suppress(OSError):
+                peak = max(peak, vm_hwm_mb(proc.pid))
+            if proc.poll() is not None or now - started > 1800:
+                raise RuntimeError("the surge role stopped before reading its activity")
+            time.sleep(0.25)
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)
+            spy.wait(60)
+        proc.wait(300)
+    finally:
+        stop([proc])
+        probe.close()
+    alerts = Bench.query_stopped(bench, name, "SELECT count() FROM abm.surge_alerts")
+    secs = max(last - first, 1e-3)
+    out = {"activity_messages": sum(ends.values()), "events": unique, "seconds": secs,
+           "events_per_s": unique / secs, "startup_s": first - started, "alerts": alerts,
+           "peak_rss_mb": peak}
     if profile is not None and profile.exists():
         out["profile_busy_share_pct"] = summarise_profile(profile)
     return out
@@ -409,12 +485,24 @@ def main() -> None:
         print(f"(a) plain consumer: {out['plain_consumer']['per_s']:,.0f}/s", flush=True)
         out["decode_only"] = decode_only(bench, len(lines))
         print(f"(b) decode-only Faust agent: {out['decode_only']['per_s']:,.0f}/s", flush=True)
-        out["full"] = {}
+        out["pipeline_role"], out["full"] = {}, {}
+        for w in args.workers:
+            spy = None if args.no_profile or w != 1 else root / "pipe1.pyspy"
+            flags = ("--role", "pipeline", "--drain") if w == 1 else ("--role", "pipeline")
+            out["pipeline_role"][str(w)] = r = full_pipeline(
+                bench, w, args.events, len(lines), spy, *flags, name=f"pipe{w}")
+            print(f"(c) pipeline role, {w} worker(s): {r['per_s']:,.0f}/s", flush=True)
+            if w == 1:
+                out["surge_role"] = r = surge_role(
+                    bench, "pipe1", args.events,
+                    None if args.no_profile else root / "surge1.pyspy")
+                print(f"(c) surge role, 1 worker: {r['events_per_s']:,.0f} events/s "
+                      f"({r['activity_messages']:,} activity messages, {r['alerts']} alerts)",
+                      flush=True)
         for w in args.workers:
             spy = None if args.no_profile or w != 1 else root / "full1.pyspy"
-            out["full"][str(w)] = full_pipeline(bench, w, args.events, len(lines), spy)
-            print(f"(c) full pipeline, {w} worker(s): {out['full'][str(w)]['per_s']:,.0f}/s",
-                  flush=True)
+            out["full"][str(w)] = r = full_pipeline(bench, w, args.events, len(lines), spy)
+            print(f"(d) all roles, {w} worker(s): {r['per_s']:,.0f}/s", flush=True)
         out["latency"] = latency(bench, ref, args.rates, args.latency_seconds, rng)
         out["stages_us"] = stage_costs(ref, lines[:20_000], root)
         out["peak_rss_mb"] = {
@@ -438,13 +526,24 @@ def report(out: dict[str, Any]) -> None:
     print(f"{'(a) plain Kafka consumer':<44}{a:>12,.0f}")
     print(f"{'(b) Faust agent, decode only':<44}{b:>12,.0f}"
           f"{out['decode_only']['peak_rss_mb']:>14,.0f}")
-    for w, c in out["full"].items():
+    runs = [(f"(c) pipeline role, {w} worker(s)", c) for w, c in out["pipeline_role"].items()]
+    runs += [(f"(d) all roles, {w} worker(s)", c) for w, c in out["full"].items()]
+    for label, c in runs:
         rss = "/".join(f"{m:.0f}" for m in c["peak_rss_mb"])
-        print(f"{f'(c) full pipeline, {w} worker(s)':<44}{c['per_s']:>12,.0f}{rss:>14}")
-        print(f"{f'    ratio c/a, c/b ({w} worker(s))':<44}"
-              f"{c['per_s'] / a:>12.2f}{c['per_s'] / b:>14.2f}")
-    for label, share in out["full"].get("1", {}).get("profile_busy_share_pct", {}).items():
-        print(f"    {label:<64}{share:>5.1f}% of busy samples")
+        print(f"{label:<44}{c['per_s']:>12,.0f}{rss:>14}")
+        print(f"{'    ratio c/a, c/b':<44}{c['per_s'] / a:>12.2f}{c['per_s'] / b:>14.2f}")
+    sr = out.get("surge_role")
+    if sr:
+        print(f"{'(c) surge role alone, events/s':<44}{sr['events_per_s']:>12,.0f}"
+              f"{sr['peak_rss_mb']:>14,.0f}")
+    for title, run in (("pipeline role, 1 worker", out["pipeline_role"].get("1", {})),
+                       ("surge role alone", sr or {}), ("all roles, 1 worker",
+                                                        out["full"].get("1", {}))):
+        shares = run.get("profile_busy_share_pct", {})
+        if shares:
+            print(f"  where the samples holding the GIL fall, {title}:")
+        for label, share in shares.items():
+            print(f"    {label:<64}{share:>5.1f}%")
     print(f"\n{'publish -> queryable':<20}{'achieved/s':>12}{'p50 s':>8}{'p95 s':>8}"
           f"{'p99 s':>8}{'max s':>8}")
     for rate, r in out["latency"].items():
