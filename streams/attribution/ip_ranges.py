@@ -62,8 +62,9 @@ class _Family:
 
     bucket_min_segments = 4096  # below this a plain binary search is as fast
 
-    def __init__(self, bits: int, ranges: list[tuple[int, int, int]]) -> None:
-        # ranges: (network, prefixlen, claim index), already one claim per network
+    def __init__(self, bits: int, ranges: Iterable[tuple[int, int, int]]) -> None:
+        # ranges: (network, prefixlen, claim index), one claim per network, sorted by
+        # network then prefix length (parents before children at the same start)
         self.bits = bits
         self.net: Sequence[int] = _ints(bits)
         self.plen = array("B")
@@ -71,8 +72,6 @@ class _Family:
         self.starts: Sequence[int] = _ints(bits)
         self.ends: Sequence[int] = _ints(bits)
         self.seg_range = array("I")
-        # Parents (shorter prefix) before children at the same start.
-        ranges.sort(key=lambda r: (r[0], r[1]))
         for network, prefixlen, claim in ranges:
             self.net.append(network)  # type: ignore[attr-defined]
             self.plen.append(prefixlen)
@@ -141,6 +140,16 @@ def normalise_network(cidr: str) -> IPv4Network | IPv6Network:
     return net
 
 
+_V6_FLAG = 136  # key bit set for IPv6 networks, above the address (128) and prefix (8) bits
+_V6_MASK = (1 << 128) - 1
+
+
+def _network_key(net: IPv4Network | IPv6Network) -> int:
+    """(version, network address, prefix length) packed in one int, ordered as the tuple."""
+    key = int(net.network_address) << 8 | net.prefixlen
+    return key | 1 << _V6_FLAG if net.version == 6 else key
+
+
 class IpRangeTable:
     def __init__(self, claims: Iterable[RangeClaim] = (),
                  min_prefix: dict[int, int] | None = None) -> None:
@@ -148,7 +157,10 @@ class IpRangeTable:
         their order; claims shorter than ``min_prefix`` (per IP version) are dropped and
         reported in ``refused``."""
         minimum = MIN_PREFIX if min_prefix is None else min_prefix
-        by_network: dict[tuple[int, int, int], list[RangeClaim]] = {}
+        # One int per network as the key, and the caller's claim kept when it already
+        # names its network canonically: a million ranges, a million fewer objects.
+        best: dict[int, RangeClaim] = {}
+        contested: dict[int, set[RangeClaim]] = {}  # networks claimed more than once
         self.refused: list[str] = []
         for claim in claims:
             net = normalise_network(claim.cidr)
@@ -156,26 +168,31 @@ class IpRangeTable:
                 self.refused.append(f"{net}: shorter than /{minimum[net.version]} "
                                     f"({_who(claim)})")
                 continue
-            key: tuple[int, int, int] = (int(net.version), int(net.network_address),
-                                         net.prefixlen)
-            by_network.setdefault(key, []).append(
-                RangeClaim(str(net), claim.account_id, claim.kind, claim.source))
-        best: dict[tuple[int, int, int], RangeClaim] = {}
+            cidr = str(net)
+            if cidr != claim.cidr or type(claim) is not RangeClaim:
+                claim = RangeClaim(cidr, claim.account_id, claim.kind, claim.source)
+            key = _network_key(net)
+            held = best.get(key)
+            if held is None:
+                best[key] = claim
+            elif held != claim:
+                contested.setdefault(key, {held}).add(claim)
+                if claim.rank() < held.rank():
+                    best[key] = claim
         self.conflicts: list[str] = []
-        for where in sorted(by_network):
-            ranked = sorted(set(by_network[where]), key=RangeClaim.rank)
-            winner = best[where] = ranked[0]
-            for loser in ranked[1:]:
+        for key in sorted(contested):
+            winner, *losers = sorted(contested[key], key=RangeClaim.rank)
+            for loser in losers:
                 if (loser.account_id, loser.kind) != (winner.account_id, winner.kind):
                     self.conflicts.append(f"{winner.cidr}: {_who(winner)} wins over "
                                           f"{_who(loser)}")
-        self._claims = list(best.values())
-        v4: list[tuple[int, int, int]] = []
-        v6: list[tuple[int, int, int]] = []
-        for index, (version, start, prefixlen) in enumerate(best):
-            (v4 if version == 4 else v6).append((start, prefixlen, index))
-        self._v4 = _Family(32, v4)
-        self._v6 = _Family(128, v6)
+        keys = sorted(best)  # by version, then address, then prefix length (parents first)
+        self._claims = [best[key] for key in keys]
+        del best
+        self._v4 = _Family(32, ((key >> 8, key & 0xFF, i) for i, key in enumerate(keys)
+                                if not key >> _V6_FLAG))
+        self._v6 = _Family(128, (((key >> 8) & _V6_MASK, key & 0xFF, i)
+                                 for i, key in enumerate(keys) if key >> _V6_FLAG))
 
     def __len__(self) -> int:
         return len(self._claims)
