@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -103,8 +103,10 @@ def range_row(cidr: str, account_id: str, kind: str, source: str) -> tuple[str, 
                                                "kind": kind, "source": source}
 
 
-def read_all(settings: Settings) -> tuple[list[Record], dict[tuple[str, int], int]]:
-    """Every record of the reference topics up to now, and the positions reached."""
+def read_all(settings: Settings, apply: Callable[[list[Record]], object]
+             ) -> dict[tuple[str, int], int]:
+    """Every record of the reference topics up to now, handed to ``apply`` a poll at a time
+    (a million ranges are never all in memory as records), and the positions reached."""
     consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False,
                              client_id="pulse-reference", consumer_timeout_ms=2000,
                              isolation_level="read_committed")
@@ -115,14 +117,13 @@ def read_all(settings: Settings) -> tuple[list[Record], dict[tuple[str, int], in
         consumer.assign(tps)
         consumer.seek_to_beginning(*tps)
         kind_of = {settings.topic(k): k for k in REFERENCE_TOPICS}
-        records: list[Record] = []
         remaining = {tp for tp in tps if ends[tp] > 0}
         while remaining:
             for tp, messages in consumer.poll(timeout_ms=1000, max_records=50000).items():
-                records.extend((kind_of[tp.topic], m.key, m.value) for m in messages)
+                apply([(kind_of[tp.topic], m.key, m.value) for m in messages])
                 if consumer.position(tp) >= ends[tp]:
                     remaining.discard(tp)
-        return records, {(tp.topic, tp.partition): ends[tp] for tp in tps}
+        return {(tp.topic, tp.partition): ends[tp] for tp in tps}
     finally:
         consumer.close()
 

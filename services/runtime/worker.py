@@ -95,8 +95,7 @@ def load_reference(settings: Settings, warehouse: WorkerWarehouse, sink: ClickHo
                               attribute=Role.PIPELINE in roles)
     if warehouse.direct is not None:
         seed_from_warehouse(settings, warehouse.direct)
-    records, positions = read_all(settings)
-    reference.apply(records)
+    positions = read_all(settings, reference.apply)
     reference.rebuild()
     if Role.PIPELINE in roles:
         try:

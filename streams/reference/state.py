@@ -11,6 +11,7 @@ import json
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC
+from sys import intern
 from typing import Any
 
 from infra import query
@@ -98,7 +99,9 @@ class ReferenceData:
                 elif kind == "contacts":
                     target[k] = (d["account_id"], d.get("title", ""))
                 else:
-                    target[k] = RangeClaim(d["cidr"], d["account_id"], d["kind"], "ip_ranges")
+                    # Interned: a million ranges name a few thousand accounts and five kinds.
+                    target[k] = RangeClaim(d["cidr"], intern(d["account_id"]), intern(d["kind"]),
+                                           "ip_ranges")
         return n
 
     def rebuild(self) -> Attributor:
