@@ -22,6 +22,10 @@ Record = tuple[str, bytes | None, bytes | None]  # (topic name without prefix, k
 # The broker's default max.message.bytes is 1 MiB (record batch overhead included); a row
 # larger than this is reported before a load publishes anything.
 MAX_RECORD_BYTES = 1_000_000
+# A load is one transaction; the broker aborts one open longer than this. Kafka's default
+# (60 s) cut a million-range load short (about two minutes of publishing and the warehouse
+# copy); 15 minutes is the most the broker accepts by default (transaction.max.timeout.ms).
+LOAD_TIMEOUT_MS = 900_000
 
 
 class ReferencePublisher:
@@ -34,7 +38,8 @@ class ReferencePublisher:
         self._producer = KafkaProducer(
             bootstrap_servers=settings.kafka_bootstrap, acks="all", linger_ms=20,
             client_id="pulse-reference",
-            transactional_id=f"pulse-reference-{uuid.uuid4().hex}")
+            transactional_id=f"pulse-reference-{uuid.uuid4().hex}",
+            transaction_timeout_ms=LOAD_TIMEOUT_MS)
         self._producer.init_transactions()
         self._open = False
 
