@@ -14,9 +14,12 @@ import json
 import random
 import resource
 import statistics
+import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script
 
 from schemas.events import EmailOpen, WebVisit
 from streams.attribution.chain import build_attributor

@@ -9,6 +9,10 @@ hand-written hard cases), and the non-human flags' precision and recall.
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script
 
 from tests.support.evaluation import DATA_DIR, attributor_for, read_cases, read_world, score
 

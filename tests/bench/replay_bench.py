@@ -21,6 +21,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script
+
 from services.runtime.local_kafka import LocalKafka, free_port
 from streams.settings import Settings
 from tests.support.synthetic import synthetic_reference
