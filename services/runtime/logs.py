@@ -69,5 +69,8 @@ def configure(level: str = "WARNING") -> None:
     root.setLevel(level.upper())
     for noisy in ("aiokafka", "faust", "mode", "clickhouse_connect"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    # mode's "timer is overlapping" (a periodic refresh outlasting its interval while a
+    # batch lands) is nothing an operator can act on.
+    logging.getLogger("mode.timers").setLevel(max(logging.ERROR, root.level))
     # kafka-python serves the CLI's admin calls, which report their own failures clearly.
     logging.getLogger("kafka").setLevel(max(logging.CRITICAL, root.level))
