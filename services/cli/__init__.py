@@ -6,6 +6,7 @@
 - ``analysis.py``   query, surging, rescore
 - ``alerts.py``     alerts test
 - ``demo.py``       demo
+- ``web.py``        serve, password-hash
 
 Options mirror PULSE_* settings. A command fails with ``pulse <command>: <reason>`` and exit
 code 1 (a list of problems, such as a CSV file's bad lines, is printed whole).
@@ -74,9 +75,9 @@ def settings_of(ctx: click.Context) -> Settings:
 
 
 def _register() -> None:
-    from services.cli import alerts, analysis, demo, events, reference, stack
+    from services.cli import alerts, analysis, demo, events, reference, stack, web
 
-    for module in (stack, reference, events, analysis, alerts, demo):
+    for module in (stack, reference, events, analysis, alerts, demo, web):
         for command in module.COMMANDS:
             pulse.add_command(command)
 
@@ -95,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     except click.Abort:
         code = 130
     code = int(code or 0)
-    if (argv if argv is not None else sys.argv[1:])[:1] == ["run"]:
+    if (argv if argv is not None else sys.argv[1:])[:1] in (["run"], ["demo"]):
         # faust's consumer thread (non-daemon) can outlive a stopped worker and keep the
         # interpreter waiting forever; by now everything is landed and the warehouse closed.
         sys.stdout.flush()

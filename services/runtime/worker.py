@@ -131,13 +131,16 @@ def summary_line(result: RunResult) -> str:
     return "; ".join(parts) if parts else f"ran {result.seconds:.1f}s"
 
 
-def _exit_if_stuck(holder: HolderServer | None, grace_s: float = STOP_GRACE_S,
+def _exit_if_stuck(holder: HolderServer | None, finished: threading.Event,
+                   grace_s: float = STOP_GRACE_S,
                    last_words: Callable[[], str] | None = None) -> None:
     """Faust can hang stopping an agent parked in ``take(within=...)`` (faust-streaming
     issue #162). Everything acked has landed, so if the stop has not finished after the
-    grace period the process leaves; at worst a restart replays a batch, idempotently."""
+    grace period the process leaves; at worst a restart replays a batch, idempotently.
+    ``finished``: the worker did stop (the process goes on, e.g. `pulse demo --serve`)."""
     def watchdog() -> None:
-        time.sleep(grace_s)
+        if finished.wait(grace_s):
+            return
         log.warning("faust did not stop in time; exiting", extra={"grace_s": grace_s})
         if holder is not None:
             holder.stop()
@@ -152,13 +155,14 @@ def _exit_if_stuck(holder: HolderServer | None, grace_s: float = STOP_GRACE_S,
 class PulseWorker(faust.Worker):
     warehouse: WorkerWarehouse
     last_words: Callable[[], str]
+    finished: threading.Event
 
     def _on_sigterm(self) -> None:
-        _exit_if_stuck(self.warehouse.holder, last_words=self.last_words)
+        _exit_if_stuck(self.warehouse.holder, self.finished, last_words=self.last_words)
         super()._on_sigterm()
 
     def _on_sigint(self) -> None:
-        _exit_if_stuck(self.warehouse.holder, last_words=self.last_words)
+        _exit_if_stuck(self.warehouse.holder, self.finished, last_words=self.last_words)
         super()._on_sigint()
 
 
@@ -180,6 +184,7 @@ def run(settings: Settings, roles: Iterable[Role] = ALL_ROLES, drain: bool = Fal
                          redirect_stdouts=False, override_logging=False)
     worker.spinner = None  # its terminal escapes would garble CLI output
     worker.warehouse = warehouse
+    worker.finished = threading.Event()
 
     def result() -> RunResult:
         inserts = warehouse.shared.inserts_through_holder if warehouse.shared else None
@@ -189,7 +194,7 @@ def run(settings: Settings, roles: Iterable[Role] = ALL_ROLES, drain: bool = Fal
     drainer: Drain | None = None
     if drain:
         def stop() -> None:
-            _exit_if_stuck(warehouse.holder, last_words=worker.last_words)
+            _exit_if_stuck(warehouse.holder, worker.finished, last_words=worker.last_words)
             asyncio.ensure_future(worker.stop())
 
         drainer = Drain(settings, graph, group, stop)
@@ -204,6 +209,7 @@ def run(settings: Settings, roles: Iterable[Role] = ALL_ROLES, drain: bool = Fal
     except SystemExit as exit_:
         exit_code = exit_.code
     finally:
+        worker.finished.set()
         warehouse.close()
     if exit_code not in (0, None) and drainer is not None and drainer.done:
         # Everything had landed and been delivered; what failed was faust's stop.
