@@ -32,6 +32,7 @@ class Warehouse(Protocol):
     def insert(self, table: str, columns: list[str], rows: list[list[Any]]) -> int: ...
     def command(self, sql: str, parameters: dict[str, Any] | None = None) -> None: ...
     def query_params(self, sql: str, parameters: dict[str, Any]) -> list[tuple[Any, ...]]: ...
+    def read(self, sql: str, parameters: dict[str, Any]) -> QueryResult: ...
 
 
 # Strings, quoted names and comments (inside which a ';' ends nothing), and ';' itself.
@@ -117,6 +118,13 @@ class DirectWarehouse:
         """A read-only query with bound parameters (the commands' own, unbounded)."""
         with self._session("reader") as client:
             return [tuple(r) for r in client.query(sql, parameters=parameters).result_rows]
+
+    def read(self, sql: str, parameters: dict[str, Any]) -> QueryResult:
+        """A read-only query with bound parameters, with its column names (the web app's)."""
+        with self._session("reader") as client:
+            result = client.query(sql, parameters=parameters)
+            return QueryResult(list(result.column_names), [t.name for t in result.column_types],
+                               [tuple(r) for r in result.result_rows])
 
     def command(self, sql: str, parameters: dict[str, Any] | None = None) -> None:
         """A statement that writes (INSERT ... SELECT, DELETE), with bound parameters."""

@@ -76,6 +76,7 @@ OPS: dict[str, Callable[..., Any]] = {
     "query": lambda wh, sql, readonly=True: _result(wh.query(sql, readonly=readonly)),
     "analyze": lambda wh, sql: _result(wh.analyze(sql)),
     "query_params": lambda wh, sql, parameters: wh.query_params(sql, parameters),
+    "read": lambda wh, sql, parameters: _result(wh.read(sql, parameters)),
     "command": lambda wh, sql, parameters=None: wh.command(sql, parameters),
     "insert": lambda wh, table, columns, rows: wh.insert(table, columns, rows),
     "client.query": _client_query,
@@ -228,6 +229,9 @@ class HolderWarehouse:
     def query_params(self, sql: str, parameters: dict[str, Any]) -> list[tuple[Any, ...]]:
         return [tuple(r) for r in self.address.call("query_params", sql=sql,
                                                     parameters=parameters)]
+
+    def read(self, sql: str, parameters: dict[str, Any]) -> QueryResult:
+        return _from(self.address.call("read", sql=sql, parameters=parameters))
 
     def command(self, sql: str, parameters: dict[str, Any] | None = None) -> None:
         self.address.call("command", sql=sql, parameters=parameters)

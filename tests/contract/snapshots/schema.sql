@@ -1,3 +1,80 @@
+CREATE VIEW abm.account_activity
+AS SELECT *
+FROM
+(
+    SELECT
+        event_id,
+        ts,
+        ingested_at,
+        type,
+        channel,
+        account_id,
+        match_method,
+        match_confidence,
+        match_evidence,
+        non_human,
+        person_key,
+        visitor_key,
+        email_domain,
+        url,
+        url_class,
+        campaign_id,
+        platform,
+        persona,
+        score,
+        late,
+        future
+    FROM abm.events
+    WHERE (account_id IN ({accounts:Array(String)})) AND (ts >= {since:DateTime64(3, 'UTC')})
+    ORDER BY ingested_at DESC
+    LIMIT 1 BY event_id
+)
+WHERE NOT ((visitor_key != '') AND (match_method NOT IN ('contact', 'email_domain', 'stitched')) AND (visitor_key IN (
+    SELECT visitor_key
+    FROM abm.identities
+    FINAL
+    WHERE account_id NOT IN ({accounts:Array(String)})
+)));
+
+CREATE TABLE abm.account_daily
+(
+    `day` Date,
+    `account_id` String,
+    `channel` LowCardinality(String),
+    `events` UInt64,
+    `score` Float64,
+    `last_ts` DateTime64(3, 'UTC')
+)
+ENGINE = MergeTree
+ORDER BY (account_id, day, channel)
+SETTINGS index_granularity = 8192;
+
+CREATE MATERIALIZED VIEW abm.account_daily_refresh
+REFRESH EVERY 2 MINUTE TO abm.account_daily
+(
+    `day` Date,
+    `account_id` String,
+    `channel` LowCardinality(String),
+    `events` UInt64,
+    `score` Float64,
+    `last_ts` DateTime64(3, 'UTC')
+)
+DEFINER = default SQL SECURITY DEFINER
+AS SELECT
+    toDate(ts) AS day,
+    account_id,
+    channel,
+    count() AS events,
+    sum(score) AS score,
+    max(ts) AS last_ts
+FROM abm.events
+FINAL
+WHERE (ts >= (today() - 92)) AND (account_id != '') AND (non_human = '') AND (future = 0)
+GROUP BY
+    day,
+    account_id,
+    channel;
+
 CREATE VIEW abm.account_engagement_daily
 (
     `day` Date,
@@ -147,6 +224,55 @@ CROSS JOIN
 WHERE (e.account_id != '') AND (e.non_human = '')
 GROUP BY e.account_id;
 
+CREATE TABLE abm.account_summary
+(
+    `account_id` String,
+    `score_30d` Float64,
+    `events_30d` UInt64,
+    `people_30d` UInt64,
+    `new_people_7d` UInt64,
+    `last_ts` DateTime64(3, 'UTC')
+)
+ENGINE = MergeTree
+ORDER BY account_id
+SETTINGS index_granularity = 8192;
+
+CREATE MATERIALIZED VIEW abm.account_summary_refresh
+REFRESH EVERY 2 MINUTE TO abm.account_summary
+(
+    `account_id` String,
+    `score_30d` Float64,
+    `events_30d` UInt64,
+    `people_30d` UInt64,
+    `new_people_7d` UInt64,
+    `last_ts` DateTime64(3, 'UTC')
+)
+DEFINER = default SQL SECURITY DEFINER
+AS SELECT
+    account_id,
+    sum(score_30d) AS score_30d,
+    sum(events_30d) AS events_30d,
+    countIf(last_seen >= (today() - 29)) AS people_30d,
+    countIf(first_seen >= (today() - 6)) AS new_people_7d,
+    max(last_seen) AS last_ts
+FROM
+(
+    SELECT
+        account_id,
+        person_key,
+        sumIf(score, ts >= (today() - 29)) AS score_30d,
+        countIf(ts >= (today() - 29)) AS events_30d,
+        min(ts) AS first_seen,
+        max(ts) AS last_seen
+    FROM abm.events
+    FINAL
+    WHERE (ts >= (today() - 89)) AND (account_id != '') AND (non_human = '') AND (future = 0)
+    GROUP BY
+        account_id,
+        person_key
+)
+GROUP BY account_id;
+
 CREATE TABLE abm.accounts
 (
     `account_id` String,
@@ -283,13 +409,41 @@ CREATE TABLE abm.events
     `_topic` LowCardinality(String),
     `_partition` UInt32,
     `_offset` UInt64,
-    `ingested_at` DateTime64(3, 'UTC')
+    `ingested_at` DateTime64(3, 'UTC'),
+    PROJECTION by_account
+    (
+        SELECT
+            event_id,
+            ts,
+            ingested_at,
+            type,
+            channel,
+            account_id,
+            match_method,
+            match_confidence,
+            match_evidence,
+            non_human,
+            person_key,
+            visitor_key,
+            email_domain,
+            url,
+            url_class,
+            campaign_id,
+            platform,
+            persona,
+            score,
+            late,
+            future
+        ORDER BY
+            account_id,
+            ts
+    )
 )
 ENGINE = ReplacingMergeTree(ingested_at)
 PARTITION BY toYYYYMM(ts)
 ORDER BY event_id
 TTL toDateTime(ts) + toIntervalDay(395)
-SETTINGS non_replicated_deduplication_window = 1000, index_granularity = 8192;
+SETTINGS non_replicated_deduplication_window = 1000, index_granularity = 8192, deduplicate_merge_projection_mode = 'rebuild';
 
 CREATE VIEW abm.failed_deliveries
 (
@@ -359,6 +513,43 @@ GROUP BY
     day,
     channel,
     match_method;
+
+CREATE TABLE abm.ops_daily
+(
+    `day` Date,
+    `channel` LowCardinality(String),
+    `match_method` LowCardinality(String),
+    `non_human` LowCardinality(String),
+    `events` UInt64
+)
+ENGINE = MergeTree
+ORDER BY (day, channel, match_method, non_human)
+SETTINGS index_granularity = 8192;
+
+CREATE MATERIALIZED VIEW abm.ops_daily_refresh
+REFRESH EVERY 5 MINUTE TO abm.ops_daily
+(
+    `day` Date,
+    `channel` LowCardinality(String),
+    `match_method` LowCardinality(String),
+    `non_human` LowCardinality(String),
+    `events` UInt64
+)
+DEFINER = default SQL SECURITY DEFINER
+AS SELECT
+    toDate(ts) AS day,
+    channel,
+    match_method,
+    non_human,
+    count() AS events
+FROM abm.events
+FINAL
+WHERE ts >= (today() - 92)
+GROUP BY
+    day,
+    channel,
+    match_method,
+    non_human;
 
 CREATE VIEW abm.parent_engagement_daily
 (
