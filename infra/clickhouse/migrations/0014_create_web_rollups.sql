@@ -38,7 +38,8 @@ WHERE NOT (visitor_key != '' AND match_method NOT IN ('contact', 'email_domain',
 -- 3. Engagement per account, day and channel over the last 92 days (people's events), and
 --    per account over the last 30 days with its people. ClickHouse recomputes both from
 --    the de-duplicated events every 2 minutes (refreshable materialized views): exact
---    after stitching and rescoring, which write new versions of old rows.
+--    after stitching and rescoring, which write new versions of old rows. One thread each
+--    (max_threads = 1): a refresh never takes every core from the pages and the pipeline.
 CREATE TABLE IF NOT EXISTS abm.account_daily
 (
     day Date,
@@ -57,7 +58,8 @@ SELECT toDate(ts) AS day, account_id, channel, count() AS events, sum(score) AS 
        max(ts) AS last_ts
 FROM abm.events FINAL
 WHERE ts >= today() - 92 AND account_id != '' AND non_human = '' AND future = 0
-GROUP BY day, account_id, channel;
+GROUP BY day, account_id, channel
+SETTINGS max_threads = 1;
 
 -- new_people_7d: first seen in the last 7 days of the 90 looked at.
 CREATE TABLE IF NOT EXISTS abm.account_summary
@@ -86,7 +88,8 @@ FROM
     WHERE ts >= today() - 89 AND account_id != '' AND non_human = '' AND future = 0
     GROUP BY account_id, person_key
 )
-GROUP BY account_id;
+GROUP BY account_id
+SETTINGS max_threads = 1;
 
 -- 4. Every event (machines and unmatched included) per day, channel, method and
 --    non-human reason, over 92 days: the ops page's match rate and machine traffic,
@@ -107,4 +110,5 @@ REFRESH EVERY 5 MINUTE TO abm.ops_daily AS
 SELECT toDate(ts) AS day, channel, match_method, non_human, count() AS events
 FROM abm.events FINAL
 WHERE ts >= today() - 92
-GROUP BY day, channel, match_method, non_human;
+GROUP BY day, channel, match_method, non_human
+SETTINGS max_threads = 1;

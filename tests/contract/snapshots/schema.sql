@@ -73,7 +73,8 @@ WHERE (ts >= (today() - 92)) AND (account_id != '') AND (non_human = '') AND (fu
 GROUP BY
     day,
     account_id,
-    channel;
+    channel
+SETTINGS max_threads = 1;
 
 CREATE VIEW abm.account_engagement_daily
 (
@@ -271,7 +272,8 @@ FROM
         account_id,
         person_key
 )
-GROUP BY account_id;
+GROUP BY account_id
+SETTINGS max_threads = 1;
 
 CREATE TABLE abm.accounts
 (
@@ -549,7 +551,8 @@ GROUP BY
     day,
     channel,
     match_method,
-    non_human;
+    non_human
+SETTINGS max_threads = 1;
 
 CREATE VIEW abm.parent_engagement_daily
 (
