@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from yarl import URL
 
 DEV_PERSON_KEY_SECRET = "accountpulse-dev-secret"
@@ -200,6 +201,27 @@ class Settings(BaseSettings):
     query_max_rows: int = Field(
         10000, ge=1, description="`pulse query` returns at most this many rows (and says so).")
     log_level: str = Field("WARNING", description="Log level of AccountPulse and Faust.")
+    web_host: str = Field("127.0.0.1", description="`pulse serve` binds this address; beyond "
+                          "loopback it needs users or a trusted sign-in header.")
+    web_port: int = Field(8080, ge=0, le=65535, description="`pulse serve` port.")
+    web_users: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=dict, description="Web users: JSON object of name to password hash "
+        "(`pulse password-hash`).")
+    web_users_file: Path | None = Field(
+        None, description="A file of `name:hash` lines, read with PULSE_WEB_USERS.")
+    web_trusted_user_header: str = Field(
+        "", description="Header naming the signed-in user, set by a reverse proxy doing SSO "
+        "(e.g. X-Forwarded-Email from oauth2-proxy). Only when nothing else reaches the app.")
+    web_secret: SecretStr | None = Field(
+        None, description="Signs the web session cookie; generated under PULSE_HOME if unset.")
+
+    @field_validator("web_users", mode="before")
+    @classmethod
+    def _no_users(cls, value: object) -> object:
+        """JSON from the environment; empty (compose's unset default) means no users."""
+        if isinstance(value, str):
+            return json.loads(value) if value.strip() else {}
+        return {} if value is None else value
 
     @property
     def min_prefix(self) -> dict[int, int]:

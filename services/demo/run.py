@@ -18,8 +18,9 @@ from services.warehouse import DirectWarehouse, migrate, running_holder
 from streams.settings import Settings
 
 
-def run_demo(s: Settings, days: int, seed: int) -> int:
-    """Start the stack, load a generated sample, drain it and print what a user wants to see."""
+def run_demo(s: Settings, days: int, seed: int, serve: bool = False) -> int:
+    """Start the stack, load a generated sample, drain it and print what a user wants to see;
+    with ``serve``, then keep the web app (and the broker) running until Ctrl-C."""
     t0 = time.monotonic()
     if s.embedded and running_holder(s):
         print("a pipeline is running on this PULSE_HOME; stop it (Ctrl-C) and run the demo again",
@@ -61,9 +62,12 @@ def run_demo(s: Settings, days: int, seed: int) -> int:
         machines = wh.query("SELECT non_human AS reason, count() AS events FROM abm.events FINAL "
                             "WHERE non_human != '' GROUP BY reason ORDER BY events DESC")
         wh.close()
-    finally:
+    except BaseException:
         if started and broker is not None:
             broker.stop()
+        raise
+    if started and broker is not None and not serve:
+        broker.stop()
     print("5/5 result\n\nMost engaged accounts")
     print(render.table(top.columns, top.rows))
     print("\nSales alerts (surges against each account's own usual level)")
@@ -74,6 +78,17 @@ def run_demo(s: Settings, days: int, seed: int) -> int:
     print(render.table(machines.columns, machines.rows))
     print("\nDead letters")
     print(render.table(dead.columns, dead.rows))
+    url = f"http://{s.web_host}:{s.web_port}/"
     print(f"\ndone in {time.monotonic() - t0:.1f}s. Explore: .venv/bin/pulse query "
           "\"SELECT * FROM abm.account_engagement_daily ORDER BY score DESC LIMIT 10\"")
-    return 0
+    if not serve:
+        print(f"Web app: .venv/bin/pulse serve, then open {url} "
+              "(or .venv/bin/pulse demo --serve)")
+        return 0
+    from services.web.server import serve as serve_web
+
+    try:
+        return serve_web(s, s.web_host, s.web_port)
+    finally:
+        if started and broker is not None:
+            broker.stop()

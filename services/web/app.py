@@ -1,0 +1,258 @@
+"""The web app (``pulse serve``): Starlette, server-rendered Jinja pages, light JavaScript.
+Read-only: its only POSTs are sign-in and sign-out."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+import time
+from collections.abc import Callable, MutableMapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from services.web import data, format
+from services.web.auth import Access, verify_password
+from services.web.lag import LagMonitor
+
+log = logging.getLogger("pulse.web")
+HERE = Path(__file__).resolve().parent
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+PUBLIC = ("/login", "/static/", "/healthz")
+
+
+def templates() -> Environment:
+    env = Environment(loader=FileSystemLoader(HERE / "templates"),
+                      autoescape=select_autoescape(["html"]), trim_blocks=True,
+                      lstrip_blocks=True)
+    env.filters.update(format.FILTERS)
+    return env
+
+
+class WebApp:
+    def __init__(self, read: data.Reader, access: Access, lag: LagMonitor | None,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.read = read
+        self.access = access
+        self.lag = lag
+        self.clock = clock
+        self.env = templates()
+
+    def render(self, request: Request, name: str, status: int = 200,
+               **context: Any) -> HTMLResponse:
+        html = self.env.get_template(name).render(
+            request=request, user=request.scope.get("user", ""), access=self.access,
+            csrf=csrf_token(request), path=request.url.path, **context)
+        return HTMLResponse(html, status_code=status)
+
+    async def accounts(self, request: Request) -> Response:
+        p = request.query_params
+        f = data.AccountFilters(q=p.get("q", "").strip()[:200], tier=p.get("tier", ""),
+                                owner=p.get("owner", ""),
+                                status=p.get("status", "") if p.get("status") in
+                                ("surging", "cooling") else "",
+                                customers=p.get("customers") == "1", page=_page(p.get("page")))
+        now = self.clock()
+        listing = await run_in_threadpool(data.accounts_page, self.read, f, now.date())
+        owners, tiers = await run_in_threadpool(data.owners_and_tiers, self.read)
+        name = "accounts_rows.html" if p.get("partial") else "accounts.html"
+        return self.render(request, name, f=f, listing=listing, owners=owners, tiers=tiers,
+                           query=_query_without_page(p), live=_live_url(request))
+
+    async def account(self, request: Request) -> Response:
+        account_id = request.path_params["account_id"]
+        view = await run_in_threadpool(data.account_page, self.read, account_id, self.clock())
+        if view is None:
+            return self.render(request, "not_found.html", status=404, account_id=account_id)
+        return self.render(request, "account.html", v=view, a=view.account)
+
+    async def alerts(self, request: Request) -> Response:
+        p = request.query_params
+        kinds = ("surge", "spike", "cooling", "escalation")
+        f = data.AlertFilters(kind=p.get("kind", "") if p.get("kind") in kinds else "",
+                              tier=p.get("tier", ""), owner=p.get("owner", ""),
+                              page=_page(p.get("page")))
+        listing = await run_in_threadpool(data.alerts_page, self.read, f)
+        owners, tiers = await run_in_threadpool(data.owners_and_tiers, self.read)
+        name = "alerts_rows.html" if p.get("partial") else "alerts.html"
+        return self.render(request, name, f=f, listing=listing, owners=owners, tiers=tiers,
+                           kinds=kinds, query=_query_without_page(p), live=_live_url(request))
+
+    async def ops(self, request: Request) -> Response:
+        view = await run_in_threadpool(data.ops_page, self.read, self.clock())
+        lag = self.lag.reading() if self.lag is not None else None
+        return self.render(request, "ops.html", v=view, lag=lag)
+
+    async def login(self, request: Request) -> Response:
+        if self.access.open or self.access.header:
+            return RedirectResponse("/", status_code=303)
+        error = ""
+        target = _safe_next(request.query_params.get("next", "/"))
+        if request.method == "POST":
+            form = await request.form()
+            target = _safe_next(str(form.get("next", "/")))
+            sent = str(form.get("csrf", ""))
+            if not sent or not hmac.compare_digest(sent, csrf_token(request)):
+                return PlainTextResponse("sign-in form expired: reload the page", 400)
+            name, password = str(form.get("username", "")), str(form.get("password", ""))
+            stored = self.access.users.get(name)
+            ok = await run_in_threadpool(verify_password, password,
+                                         stored or _DUMMY_HASH) and stored is not None
+            if ok:
+                request.session.clear()
+                request.session["user"] = name
+                request.session["csrf"] = secrets.token_urlsafe(24)
+                return RedirectResponse(target, status_code=303)
+            log.warning("sign-in refused", extra={"user": name[:100]})
+            error = "Wrong user name or password."
+        return self.render(request, "login.html", status=401 if error else 200, error=error,
+                           next=target)
+
+    async def logout(self, request: Request) -> Response:
+        form = await request.form()
+        if hmac.compare_digest(str(form.get("csrf", "")), csrf_token(request)):
+            request.session.clear()
+        return RedirectResponse("/login", status_code=303)
+
+    async def healthz(self, request: Request) -> Response:
+        return PlainTextResponse("ok")
+
+
+_DUMMY_HASH = ("scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$"
+               "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==")
+
+
+def csrf_token(request: Request) -> str:
+    if "session" not in request.scope:
+        return ""
+    token = request.session.get("csrf")
+    if not token:
+        token = request.session["csrf"] = secrets.token_urlsafe(24)
+    return str(token)
+
+
+def _page(value: str | None) -> int:
+    try:
+        return max(1, min(int(value or 1), 100_000))
+    except ValueError:
+        return 1
+
+
+def _query_without_page(params: Any) -> str:
+    return urlencode([(k, v) for k, v in params.multi_items() if k not in ("page", "partial")])
+
+
+def _live_url(request: Request) -> str:
+    q = _query_without_page(request.query_params)
+    page = request.query_params.get("page")
+    extra = f"&page={quote(page)}" if page else ""
+    return f"{request.url.path}?{q}{'&' if q else ''}partial=1{extra}"
+
+
+def _safe_next(target: str) -> str:
+    """Only a path on this site (no //host, no scheme): no open redirect after sign-in."""
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+def _gate(access: Access) -> Callable[..., Any]:
+    class Gate:
+        """Signed-in users only (unless the app is open); security headers on every answer;
+        server time of each request logged at debug."""
+
+        def __init__(self, app: Any) -> None:
+            self.app = app
+
+        async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+            if scope["type"] != "http":
+                await self.app(scope, receive, send)
+                return
+            started = time.perf_counter()
+
+            async def send_with_headers(message: MutableMapping[str, Any]) -> None:
+                if message["type"] == "http.response.start":
+                    headers = list(message.get("headers", []))
+                    headers += [(k.lower().encode(), v.encode())
+                                for k, v in SECURITY_HEADERS.items()]
+                    if access.secure_cookies:
+                        headers.append((b"strict-transport-security", b"max-age=31536000"))
+                    ms = (time.perf_counter() - started) * 1000
+                    headers.append((b"server-timing", f"app;dur={ms:.1f}".encode()))
+                    message["headers"] = headers
+                await send(message)
+
+            path = scope["path"]
+            if not access.open and not path.startswith(PUBLIC):
+                user = _user(scope, access)
+                if not user:
+                    if access.header:
+                        response: Response = PlainTextResponse(
+                            "sign-in required (through the SSO proxy)", 401)
+                    else:
+                        target = path + (f"?{scope['query_string'].decode()}"
+                                         if scope.get("query_string") else "")
+                        response = RedirectResponse(f"/login?next={quote(target)}", 303)
+                    await response(scope, receive, send_with_headers)
+                    return
+                scope["user"] = user
+            await self.app(scope, receive, send_with_headers)
+
+    return Gate
+
+
+def _user(scope: dict[str, Any], access: Access) -> str:
+    if access.header:
+        wanted = access.header.lower().encode()
+        for k, v in scope.get("headers", []):
+            if k == wanted and v.strip():
+                return str(v.decode("latin-1").strip())
+        return ""
+    return str(scope.get("session", {}).get("user", ""))
+
+
+def create_app(read: data.Reader, access: Access, secret: str, lag: LagMonitor | None = None,
+               clock: Callable[[], datetime] | None = None) -> Starlette:
+    web = WebApp(read, access, lag, clock or (lambda: datetime.now(UTC)))
+    routes = [
+        Route("/", web.accounts),
+        Route("/accounts/{account_id:path}", web.account),
+        Route("/alerts", web.alerts),
+        Route("/ops", web.ops),
+        Route("/login", web.login, methods=["GET", "POST"]),
+        Route("/logout", web.logout, methods=["POST"]),
+        Route("/healthz", web.healthz),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+    ]
+    middleware = [  # outermost first: the gate reads the session
+        Middleware(SessionMiddleware, secret_key=secret, session_cookie="pulse_session",
+                   max_age=12 * 3600, same_site="strict", https_only=access.secure_cookies),
+        Middleware(_gate(access)),
+    ]
+    return Starlette(routes=routes, middleware=middleware,
+                     exception_handlers={404: _not_found})
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    return PlainTextResponse("not found", 404)
+

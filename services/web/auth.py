@@ -1,0 +1,100 @@
+"""Who may open the web app. Bound to loopback with no users, nobody signs in (the demo);
+beyond loopback the app refuses to start unless users are configured (scrypt hashes) or a
+trusted reverse proxy names the user in a header (SSO)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import ipaddress
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from streams.settings import Settings
+
+# scrypt cost: 2^15 x 8 x 1 (32 MiB, ~0.1 s here): OWASP's recommended minimum.
+_N, _R, _P = 2**15, 8, 1
+_MAXMEM = 64 << 20
+
+
+def hash_password(password: str, salt: bytes | None = None) -> str:
+    salt = salt or secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=_N, r=_R, p=_P, maxmem=_MAXMEM)
+    b64 = base64.b64encode
+    return f"scrypt${_N}${_R}${_P}${b64(salt).decode()}${b64(digest).decode()}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        expected = base64.b64decode(digest)
+        got = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt), n=int(n),
+                             r=int(r), p=int(p), maxmem=_MAXMEM, dklen=len(expected))
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(got, expected)
+
+
+def load_users(settings: Settings) -> dict[str, str]:
+    """PULSE_WEB_USERS plus the `name:hash` lines of PULSE_WEB_USERS_FILE."""
+    users = dict(settings.web_users)
+    if settings.web_users_file is not None:
+        for n, line in enumerate(settings.web_users_file.read_text().splitlines(), 1):
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            name, sep, stored = line.partition(":")
+            if not sep or not name or not stored.startswith("scrypt$"):
+                raise ValueError(f"{settings.web_users_file}:{n}: expected name:scrypt$... "
+                                 "(from `pulse password-hash`)")
+            users[name] = stored
+    return users
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class Access:
+    users: dict[str, str]
+    header: str  # trusted reverse-proxy header naming the user ('' = none)
+    secure_cookies: bool
+
+    @property
+    def open(self) -> bool:
+        """No sign-in at all (loopback demo)."""
+        return not self.users and not self.header
+
+
+def access_for(settings: Settings, host: str) -> Access:
+    """The sign-in rules for serving on ``host``; ValueError when it would be unsafe."""
+    users = load_users(settings)
+    header = settings.web_trusted_user_header.strip()
+    if not is_loopback(host) and not users and not header:
+        raise ValueError(
+            f"refusing to serve on {host} without sign-in: set PULSE_WEB_USERS (or "
+            "PULSE_WEB_USERS_FILE) with hashes from `pulse password-hash`, or "
+            "PULSE_WEB_TRUSTED_USER_HEADER behind an SSO proxy; or bind to 127.0.0.1")
+    return Access(users, header, secure_cookies=not is_loopback(host))
+
+
+def session_secret(settings: Settings) -> str:
+    """PULSE_WEB_SECRET, else a random one kept under PULSE_HOME (sessions survive restarts)."""
+    if settings.web_secret is not None:
+        return settings.web_secret.get_secret_value()
+    path: Path = settings.home_dir / "run" / "web-secret"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(32))
+    return path.read_text().strip()

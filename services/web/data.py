@@ -1,0 +1,245 @@
+"""What each page shows, read from ClickHouse: one function per page part, each running one
+query file (``infra/clickhouse/queries/web_*.sql``) with bound parameters. Pure shaping
+(sparklines, shares, evidence) is kept apart from the reading so it can be tested alone."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from infra import query
+
+Row = dict[str, Any]
+Reader = Callable[[str, dict[str, Any]], list[Row]]  # (query name, parameters) -> rows
+
+PAGE_SIZE = 50
+CHANNELS = ("web", "email", "ad")
+
+
+def run(read: Reader, name: str, **parameters: Any) -> list[Row]:
+    return read(query(name), parameters)
+
+
+# A page's independent queries run side by side: each is a range read or a small table,
+# and together they would otherwise add up.
+_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="pulse-web-query")
+
+
+def run_all(read: Reader, queries: dict[str, tuple[str, dict[str, Any]]]) -> dict[str, list[Row]]:
+    """{key: (query name, parameters)} -> {key: rows}, the queries run concurrently."""
+    futures = {k: _POOL.submit(read, query(name), params)
+               for k, (name, params) in queries.items()}
+    return {k: f.result() for k, f in futures.items()}
+
+
+@dataclass(frozen=True)
+class AccountFilters:
+    q: str = ""
+    tier: str = ""
+    owner: str = ""
+    status: str = ""  # '' | surging | cooling
+    customers: bool = False
+    page: int = 1
+
+    @property
+    def active(self) -> bool:
+        return bool(self.q or self.tier or self.owner or self.status or self.customers)
+
+
+@dataclass(frozen=True)
+class Listing:
+    rows: list[Row]
+    total: int
+    page: int
+    pages: int
+
+
+def sparkline(points: Sequence[tuple[date, float]], today: date, days: int = 30) -> list[float]:
+    """One value per day, oldest first, ending today (days without engagement are 0)."""
+    by_day = dict(points)
+    return [float(by_day.get(today - timedelta(days=days - 1 - i), 0.0)) for i in range(days)]
+
+
+def accounts_page(read: Reader, f: AccountFilters, today: date) -> Listing:
+    page = max(f.page, 1)
+    rows = run(read, "web_accounts", today=today, q=f.q, tier=f.tier, owner=f.owner,
+               status=f.status, customers=int(f.customers), limit=PAGE_SIZE,
+               offset=(page - 1) * PAGE_SIZE)
+    total = int(rows[0]["total"]) if rows else 0
+    ids = [r["account_id"] for r in rows]
+    trends: dict[str, list[tuple[date, float]]] = {}
+    if ids:
+        for t in run(read, "web_account_trends", accounts=ids, today=today):
+            trends.setdefault(t["account_id"], []).append((t["day"], t["score"]))
+    for r in rows:
+        r["trend"] = sparkline(trends.get(r["account_id"], []), today)
+    return Listing(rows, total, page, max(1, -(-total // PAGE_SIZE)))
+
+
+def owners_and_tiers(read: Reader) -> tuple[list[str], list[str]]:
+    rows = run(read, "web_filter_choices")
+    return sorted(rows[0]["owners"]), sorted(rows[0]["tiers"])
+
+
+def series(rows: Sequence[Row], key: str, start: datetime, step: timedelta, count: int,
+           value: str = "score") -> dict[str, Any]:
+    """Chart data: x (epoch seconds of each step) and one list per channel, 0 where none."""
+    xs = [start + step * i for i in range(count)]
+    index = {x: i for i, x in enumerate(xs)}
+    ys = {c: [0.0] * count for c in CHANNELS}
+    for r in rows:
+        at = r[key]
+        at = datetime(at.year, at.month, at.day, tzinfo=UTC) if type(at) is date else at
+        at = at.replace(tzinfo=UTC) if at.tzinfo is None else at
+        i = index.get(at)
+        if i is not None and r["channel"] in ys:
+            ys[r["channel"]][i] += float(r[value])
+    return {"x": [int(x.timestamp()) for x in xs], "series": ys}
+
+
+def evidence_lines(evidence: str) -> list[str]:
+    """The evidence `pulse explain` prints, one 'key: value' per line."""
+    try:
+        data = json.loads(evidence) if evidence else {}
+    except ValueError:
+        return [evidence]
+    if not isinstance(data, dict):
+        return [json.dumps(data, ensure_ascii=False)]
+    return [f"{k}: {json.dumps(v, ensure_ascii=False)}" for k, v in sorted(data.items())]
+
+
+@dataclass(frozen=True)
+class AccountView:
+    account: Row
+    daily: dict[str, Any]
+    hourly: dict[str, Any]
+    committee: list[Row]
+    pages: list[Row]
+    campaigns: list[Row]
+    methods: list[Row]
+    alerts: list[Row]
+    events: list[Row]
+    totals: dict[str, float]
+
+
+def account_page(read: Reader, account_id: str, now: datetime) -> AccountView | None:
+    relatives = run(read, "web_account", account=account_id)
+    if not relatives or relatives[0]["relation"] != "self":
+        return None
+    account = dict(relatives[0])
+    parent = next((r for r in relatives if r["relation"] == "parent"), None)
+    account["parent_name"] = parent["name"] if parent else ""
+    account["children"] = [(r["account_id"], r["name"]) for r in relatives
+                           if r["relation"] == "child"]
+    family = [r["account_id"] for r in relatives if r["relation"] != "parent"]
+    today = now.date()
+    day0 = datetime.combine(today - timedelta(days=89), datetime.min.time(), UTC)
+    hour0 = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=47)
+    window = {"accounts": family, "since": day0}  # the 90 days of the daily chart
+    got = run_all(read, {
+        "daily": ("web_account_daily", {"accounts": family, "today": today}),
+        "hourly": ("web_account_hourly", {"accounts": family, "since": hour0}),
+        "committee": ("web_account_committee", {**window, "limit": 100,
+                                                "new_since": now - timedelta(days=7)}),
+        "mix": ("web_account_mix", window),
+        "alerts": ("web_alerts", {"kind": "", "tier": "", "owner": "", "accounts": family,
+                                  "limit": 50, "offset": 0}),
+        "events": ("web_account_events", {**window, "limit": 50}),
+    })
+    daily_rows, committee, mix, events = got["daily"], got["committee"], got["mix"], got["events"]
+    for e in events:
+        e["evidence"] = evidence_lines(e["match_evidence"])
+    totals = {
+        "events": sum(float(r["events"]) for r in daily_rows),
+        "score": round(sum(float(r["score"]) for r in daily_rows), 1),
+        "people": int(committee[0]["total_people"]) if committee else 0,
+        "new_people": int(committee[0]["total_new"]) if committee else 0,
+    }
+    return AccountView(
+        account=account,
+        daily=series(daily_rows, "day", day0, timedelta(days=1), 90),
+        hourly=series(got["hourly"], "hour", hour0, timedelta(hours=1), 48),
+        committee=committee,
+        pages=[m for m in mix if m["kind"] == "page"],
+        campaigns=[m for m in mix if m["kind"] == "campaign"],
+        methods=[m for m in mix if m["kind"] == "method"],
+        alerts=got["alerts"],
+        events=events,
+        totals=totals,
+    )
+
+
+@dataclass(frozen=True)
+class AlertFilters:
+    kind: str = ""
+    tier: str = ""
+    owner: str = ""
+    page: int = 1
+
+
+def alerts_page(read: Reader, f: AlertFilters) -> Listing:
+    page = max(f.page, 1)
+    rows = run(read, "web_alerts", kind=f.kind, tier=f.tier, owner=f.owner, accounts=[],
+               limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    total = int(rows[0]["total"]) if rows else 0
+    return Listing(rows, total, page, max(1, -(-total // PAGE_SIZE)))
+
+
+def match_rates(rows: Sequence[Row], today: date) -> tuple[dict[str, Any], list[Row]]:
+    """Daily share of people's events attributed, per channel (a chart), and per channel
+    and method over the 30 days (a table, shares of the channel's events)."""
+    start = datetime.combine(today - timedelta(days=29), datetime.min.time(), UTC)
+    matched = series([r for r in rows if r["match_method"]], "day", start, timedelta(days=1),
+                     30, value="events")
+    every = series(rows, "day", start, timedelta(days=1), 30, value="events")
+    rates = {c: [round(m / a, 4) if a else None
+                 for m, a in zip(matched["series"][c], every["series"][c], strict=True)]
+             for c in CHANNELS}
+    totals: dict[tuple[str, str], int] = {}
+    for r in rows:
+        k = (r["channel"], r["match_method"])
+        totals[k] = totals.get(k, 0) + int(r["events"])
+    per_channel: dict[str, int] = {}
+    for (channel, _), n in totals.items():
+        per_channel[channel] = per_channel.get(channel, 0) + n
+    table = [{"channel": c, "method": m or "(not attributed)", "events": n,
+              "share": round(n / per_channel[c], 4)}
+             for (c, m), n in sorted(totals.items(), key=lambda kv: (kv[0][0], -kv[1]))]
+    return {"x": matched["x"], "series": rates}, table
+
+
+@dataclass(frozen=True)
+class OpsView:
+    match_chart: dict[str, Any]
+    match_table: list[Row]
+    coverage: list[Row]
+    machines: list[Row]
+    dead_reasons: list[Row]
+    dead_examples: list[Row]
+    freshness: Row
+
+
+def ops_page(read: Reader, now: datetime) -> OpsView:
+    today = now.date()
+    got = run_all(read, {
+        "match": ("web_ops_match", {"today": today}),
+        "dead": ("web_ops_dead_letters", {"since": now - timedelta(days=30)}),
+        "fresh": ("web_ops_freshness", {}),
+        "coverage": ("web_ops_coverage", {"today": today}),
+        "machines": ("web_ops_machines", {"today": today}),
+    })
+    chart, table = match_rates(got["match"], today)
+    dead, fresh = got["dead"], got["fresh"]
+    return OpsView(
+        match_chart=chart,
+        match_table=table,
+        coverage=got["coverage"],
+        machines=got["machines"],
+        dead_reasons=[d for d in dead if d["kind"] == "reason"],
+        dead_examples=[d for d in dead if d["kind"] == "example"],
+        freshness=fresh[0] if fresh else {},
+    )
