@@ -24,7 +24,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from services.web import data, format
-from services.web.auth import Access, verify_password
+from services.web.auth import Access, Throttle, verify_password
 from services.web.lag import LagMonitor
 
 log = logging.getLogger("pulse.web")
@@ -57,6 +57,7 @@ class WebApp:
         self.lag = lag
         self.clock = clock
         self.env = templates()
+        self.throttle = Throttle()
 
     def render(self, request: Request, name: str, status: int = 200,
                **context: Any) -> HTMLResponse:
@@ -114,15 +115,20 @@ class WebApp:
             sent = str(form.get("csrf", ""))
             if not sent or not hmac.compare_digest(sent, csrf_token(request)):
                 return PlainTextResponse("sign-in form expired: reload the page", 400)
-            name, password = str(form.get("username", "")), str(form.get("password", ""))
+            name, password = str(form.get("username", ""))[:200], str(form.get("password", ""))
+            if self.throttle.blocked(name, time.monotonic()):
+                return self.render(request, "login.html", status=429, next=target,
+                                   error="Too many failed sign-ins: try again in 15 minutes.")
             stored = self.access.users.get(name)
             ok = await run_in_threadpool(verify_password, password,
                                          stored or _DUMMY_HASH) and stored is not None
             if ok:
+                self.throttle.succeeded(name)
                 request.session.clear()
                 request.session["user"] = name
                 request.session["csrf"] = secrets.token_urlsafe(24)
                 return RedirectResponse(target, status_code=303)
+            self.throttle.failed(name, time.monotonic())
             log.warning("sign-in refused", extra={"user": name[:100]})
             error = "Wrong user name or password."
         return self.render(request, "login.html", status=401 if error else 200, error=error,

@@ -98,3 +98,34 @@ def session_secret(settings: Settings) -> str:
         path.touch(mode=0o600)
         path.write_text(secrets.token_urlsafe(32))
     return path.read_text().strip()
+
+
+class Throttle:
+    """Sign-in attempts per user name: after ``limit`` failures within ``window`` seconds
+    the name is refused until the window has passed (password guessing gets 5 tries per 15
+    minutes, not thousands). In memory, per process: a restart forgets."""
+
+    def __init__(self, limit: int = 5, window: float = 900.0) -> None:
+        self.limit = limit
+        self.window = window
+        self._failures: dict[str, list[float]] = {}
+
+    def _recent(self, name: str, now: float) -> list[float]:
+        kept = [t for t in self._failures.get(name, []) if now - t < self.window]
+        if kept:
+            self._failures[name] = kept
+        else:
+            self._failures.pop(name, None)
+        return kept
+
+    def blocked(self, name: str, now: float) -> bool:
+        return len(self._recent(name, now)) >= self.limit
+
+    def failed(self, name: str, now: float) -> None:
+        self._recent(name, now)
+        self._failures.setdefault(name, []).append(now)
+        if len(self._failures) > 100_000:  # bounded: forget the oldest names first
+            self._failures.pop(next(iter(self._failures)))
+
+    def succeeded(self, name: str) -> None:
+        self._failures.pop(name, None)

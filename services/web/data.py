@@ -228,8 +228,8 @@ def ops_page(read: Reader, now: datetime) -> OpsView:
     got = run_all(read, {
         "match": ("web_ops_match", {"today": today}),
         "dead": ("web_ops_dead_letters", {"since": now - timedelta(days=30)}),
-        "fresh": ("web_ops_freshness", {}),
-        "coverage": ("web_ops_coverage", {"today": today}),
+        "fresh": ("web_ops_freshness", {"since": now - timedelta(days=2)}),
+        "coverage": ("web_ops_coverage", {}),
         "machines": ("web_ops_machines", {"today": today}),
     })
     chart, table = match_rates(got["match"], today)

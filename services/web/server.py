@@ -80,7 +80,9 @@ def serve(settings: Settings, host: str, port: int, ready: threading.Event | Non
     reader = WarehouseReader(settings)
     try:
         refresh_rollups(reader.warehouse)
-        app = create_app(reader, access, session_secret(settings), LagMonitor(settings))
+        lag = LagMonitor(settings)
+        lag.reading()  # the first reading starts now, so the ops page has one when opened
+        app = create_app(reader, access, session_secret(settings), lag)
         config = uvicorn.Config(app, host=host, port=port, log_level="warning",
                                 access_log=False, server_header=False)
         server = uvicorn.Server(config)

@@ -1,14 +1,7 @@
--- Share of target accounts engaged in the last 30 days, per tier.
-SELECT t.tier AS tier, t.targets AS targets, countIf(e.account_id != '') AS engaged,
-       round(engaged / t.targets, 4) AS coverage
-FROM
-(
-    SELECT account_id, tier, count() OVER (PARTITION BY tier) AS targets
-    FROM abm.accounts FINAL
-) AS t
-LEFT JOIN
-(
-    SELECT DISTINCT account_id FROM abm.account_daily WHERE day >= {today:Date} - 29
-) AS e ON e.account_id = t.account_id
-GROUP BY tier, targets
+-- Share of target accounts engaged (any event of a person) in the last 30 days, per tier.
+SELECT a.tier AS tier, count() AS targets, countIf(s.events_30d > 0) AS engaged,
+       round(engaged / targets, 4) AS coverage
+FROM (SELECT account_id, tier FROM abm.accounts FINAL) AS a
+LEFT JOIN abm.account_summary AS s ON s.account_id = a.account_id
+GROUP BY tier
 ORDER BY tier

@@ -1,9 +1,18 @@
--- Dead letters of the last 30 days: kind = 'reason' rows count each reason (its text up to
--- the first ':'), kind = 'example' rows are the latest records with their source position.
+-- Dead letters of the last 30 days: kind = 'reason' rows count each kind of reason (its
+-- text with quoted values and line / column numbers after the first ':' blanked, so
+-- "field 'ip': '10.0.0.300' is not ..." and "field 'ip': '1.2.3' is not ..." count
+-- together), kind = 'example'
+-- rows are the latest records with their source position.
 SELECT kind, reason, n, topic, partition, offset, last_received, payload
 FROM
 (
-    SELECT 'reason' AS kind, splitByChar(':', error)[1] AS reason, count() AS n,
+    SELECT 'reason' AS kind,
+           if(position(error, ':') = 0, error,
+              concat(substring(error, 1, position(error, ':')),
+                     replaceRegexpAll(replaceRegexpAll(substring(error, position(error, ':') + 1),
+                                                       '\'[^\']*\'', '…'),
+                                      '(line|column|char) [0-9]+', '\\1 N'))) AS reason,
+           count() AS n,
            '' AS topic, toUInt32(0) AS partition, toUInt64(0) AS offset,
            max(received_at) AS last_received, '' AS payload
     FROM abm.dead_letters FINAL
