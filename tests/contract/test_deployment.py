@@ -28,7 +28,8 @@ def test_kafka_runs_kraft_without_zookeeper():
 
 
 REQUIRED = {"PULSE_PERSON_KEY_SECRET": "a-long-random-secret-for-the-contract-test",
-            "PULSE_CLICKHOUSE_PASSWORD": "pw"}
+            "PULSE_CLICKHOUSE_PASSWORD": "pw",
+            "PULSE_WEB_SECRET": "another-long-random-secret-for-the-contract-test"}
 
 
 def compose_value(value: str) -> str:
@@ -39,8 +40,8 @@ def compose_value(value: str) -> str:
 
 
 def test_every_pulse_container_gets_the_same_known_settings(monkeypatch):
-    assert set(PULSE_SERVICES) == {"init", "pipeline", "surge", "delivery"}
-    envs = [SERVICES[n]["environment"] for n in PULSE_SERVICES]
+    assert set(PULSE_SERVICES) == {"init", "pipeline", "surge", "delivery", "web"}
+    envs = [SERVICES[n]["environment"] for n in PULSE_SERVICES if n != "web"]
     assert all(e == envs[0] for e in envs)
     fields = {f"PULSE_{name.upper()}" for name in Settings.model_fields}
     unknown = set(envs[0]) - fields
@@ -51,6 +52,9 @@ def test_every_pulse_container_gets_the_same_known_settings(monkeypatch):
         monkeypatch.setenv(key, compose_value(str(value)))
     settings = Settings()
     assert settings.alert_destinations == []
+    for key, value in SERVICES["web"]["environment"].items():  # the web app's own too
+        monkeypatch.setenv(key, compose_value(str(value)))
+    assert Settings().web_users == {} and Settings().web_secret is not None
     assert settings.person_key_problem() is None
 
 
@@ -97,6 +101,9 @@ def test_a_non_editable_install_carries_its_sql_and_can_migrate(tmp_path):
     assert {f"infra/clickhouse/migrations/{m}" for m in migrations} <= names
     assert {"infra/clickhouse/bootstrap.sql", "infra/scoring/rules.toml",
             "infra/clickhouse/queries/surge_hours.sql",
+            "infra/clickhouse/queries/web_accounts.sql",
+            "services/web/templates/account.html", "services/web/static/app.js",
+            "services/web/static/vendor/uPlot.iife.min.js",
             "streams/ingest/data/email_scanner_agents.txt",
             "streams/attribution/data/free_mail_domains.txt"} <= names
     target = tmp_path / "site"
@@ -138,3 +145,14 @@ def test_each_role_is_a_service_that_scales_on_its_own_after_init():
     assert "--role [pipeline|surge|delivery]" in help_
     dockerfile = ROOT / SERVICES["init"]["build"]["dockerfile"]
     assert "ENTRYPOINT [\"pulse\"]" in dockerfile.read_text()
+
+
+def test_the_web_app_is_a_service_that_signs_users_in():
+    web = SERVICES["web"]
+    assert web["command"][:1] == ["serve"] and "0.0.0.0" in web["command"]
+    env = web["environment"]
+    assert {k: v for k, v in SERVICES["pipeline"]["environment"].items()} == {
+        k: v for k, v in env.items() if not k.startswith("PULSE_WEB_")}
+    assert env["PULSE_WEB_SECRET"].startswith("${PULSE_WEB_SECRET:?")
+    assert {"PULSE_WEB_USERS", "PULSE_WEB_TRUSTED_USER_HEADER"} <= set(env)
+    assert web["ports"] == ["8080:8080"]
