@@ -14,7 +14,7 @@ from typing import Any
 from infra import query
 
 Row = dict[str, Any]
-Reader = Callable[[str, dict[str, Any]], list[Row]]  # (query name, parameters) -> rows
+Reader = Callable[[str, dict[str, Any]], list[Row]]  # (SQL, parameters) -> rows
 
 PAGE_SIZE = 50
 CHANNELS = ("web", "email", "ad")

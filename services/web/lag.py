@@ -26,8 +26,12 @@ def read_lag(settings: Settings, timeout_ms: int = 3000) -> dict[str, int]:
     servers = settings.kafka_bootstrap.split(",")
     admin = KafkaAdminClient(bootstrap_servers=servers, request_timeout_ms=timeout_ms,
                              api_version_auto_timeout_ms=timeout_ms)
-    consumer = KafkaConsumer(bootstrap_servers=servers, request_timeout_ms=timeout_ms + 1000,
-                             api_version_auto_timeout_ms=timeout_ms, enable_auto_commit=False)
+    try:
+        consumer = KafkaConsumer(bootstrap_servers=servers, request_timeout_ms=timeout_ms + 1000,
+                                 api_version_auto_timeout_ms=timeout_ms, enable_auto_commit=False)
+    except Exception:
+        admin.close()
+        raise
     try:
         committed = admin.list_consumer_group_offsets(settings.app_id)
         lag: dict[str, int] = {}
