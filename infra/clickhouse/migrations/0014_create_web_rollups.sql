@@ -3,8 +3,11 @@
 -- 1. A projection of abm.events sorted by account: one account's events are a range read
 --    (tens of ms on 10M events) instead of a full scan. Read without FINAL (FINAL ignores
 --    projections), so readers keep the newest version of each event_id themselves
---    (abm.account_activity below). Merges rebuild the projection from the merged rows.
-ALTER TABLE abm.events MODIFY SETTING deduplicate_merge_projection_mode = 'rebuild';
+--    (abm.account_activity below). Merges rebuild the projection from the merged rows, and
+--    so do deletes (`pulse forget`): with the default, ClickHouse refuses a DELETE on a
+--    table with projections.
+ALTER TABLE abm.events MODIFY SETTING deduplicate_merge_projection_mode = 'rebuild',
+    lightweight_mutation_projection_mode = 'rebuild';
 
 ALTER TABLE abm.events ADD PROJECTION IF NOT EXISTS by_account
 (

@@ -445,7 +445,7 @@ ENGINE = ReplacingMergeTree(ingested_at)
 PARTITION BY toYYYYMM(ts)
 ORDER BY event_id
 TTL toDateTime(ts) + toIntervalDay(395)
-SETTINGS non_replicated_deduplication_window = 1000, index_granularity = 8192, deduplicate_merge_projection_mode = 'rebuild';
+SETTINGS non_replicated_deduplication_window = 1000, index_granularity = 8192, deduplicate_merge_projection_mode = 'rebuild', lightweight_mutation_projection_mode = 'rebuild';
 
 CREATE VIEW abm.failed_deliveries
 (
