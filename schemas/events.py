@@ -135,6 +135,23 @@ class EmailOpen(_Event):
         "is a security scanner, not a reader.")
 
 
+class EmailClick(_Event):
+    """A recipient followed a link in an email: a stronger signal than an open."""
+
+    schema_ver: ClassVar[str] = "email_click/1-0-0"
+    channel: ClassVar[str] = "email"
+
+    type: Literal["email_click"]
+    email: Email = Field(description="Recipient address.")
+    campaign_id: NonEmpty
+    url: NonEmpty = Field(description="The link followed.")
+    ip: IpAddress | None = None
+    user_agent: Annotated[str, Field(max_length=2048)] | None = None
+    sent_at: Timestamp | None = Field(
+        None, description="When the email was delivered: a click seconds after it is a link "
+        "scanner, not a reader.")
+
+
 class AdClick(_Event):
     schema_ver: ClassVar[str] = "ad_click/1-0-0"
     channel: ClassVar[str] = "ad"
@@ -150,10 +167,11 @@ class AdClick(_Event):
     anonymous_id: NonEmpty | None = None
 
 
-Event = WebVisit | EmailOpen | AdClick
+Event = WebVisit | EmailOpen | EmailClick | AdClick
 
-EVENT_MODELS: dict[str, type[WebVisit] | type[EmailOpen] | type[AdClick]] = {
+EVENT_MODELS: dict[str, type[WebVisit] | type[EmailOpen] | type[EmailClick] | type[AdClick]] = {
     "web_visit": WebVisit,
     "email_open": EmailOpen,
+    "email_click": EmailClick,
     "ad_click": AdClick,
 }

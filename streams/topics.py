@@ -27,6 +27,10 @@ TOPICS: tuple[TopicSpec, ...] = (
     TopicSpec("email_opens", None,
               "email_open events (JSON). Produced by the email platform / `pulse publish`; "
               "consumed by the pipeline agent.", max_message_bytes=INPUT_MAX_BYTES),
+    TopicSpec("email_clicks", None,
+              "email_click events (JSON). Produced by the collector's email-provider "
+              "webhooks / `pulse publish`; consumed by the pipeline agent.",
+              max_message_bytes=INPUT_MAX_BYTES),
     TopicSpec("ad_clicks", None,
               "ad_click events (JSON). Produced by ad platforms / `pulse publish`; "
               "consumed by the pipeline agent.", max_message_bytes=INPUT_MAX_BYTES),
@@ -58,7 +62,7 @@ TOPICS: tuple[TopicSpec, ...] = (
               "People erased by `pulse forget` (keyed by person_key, the keyed hash of their "
               "email): every worker drops their events at ingest.", compacted=True),
 )
-INPUT_TOPICS = ("web_visits", "email_opens", "ad_clicks")
+INPUT_TOPICS = ("web_visits", "email_opens", "email_clicks", "ad_clicks")
 DEAD_LETTERS = "dead_letters"
 ACCOUNT_ACTIVITY = "account_activity"
 SURGE_ALERTS = "surge_alerts"

@@ -14,10 +14,11 @@ from typing import Annotated
 
 from pydantic import Field, TypeAdapter, ValidationError
 
-from schemas.events import EVENT_MODELS, AdClick, EmailOpen, Event, WebVisit
+from schemas.events import EVENT_MODELS, AdClick, EmailClick, EmailOpen, Event, WebVisit
 
 MAX_EVENT_BYTES = 1_000_000
-TOPIC_OF_TYPE = {"web_visit": "web_visits", "email_open": "email_opens", "ad_click": "ad_clicks"}
+TOPIC_OF_TYPE = {"web_visit": "web_visits", "email_open": "email_opens",
+                 "email_click": "email_clicks", "ad_click": "ad_clicks"}
 
 
 class DecodeError(ValueError):
@@ -25,7 +26,7 @@ class DecodeError(ValueError):
 
 
 _ANY_EVENT: TypeAdapter[Event] = TypeAdapter(
-    Annotated[WebVisit | EmailOpen | AdClick, Field(discriminator="type")])
+    Annotated[WebVisit | EmailOpen | EmailClick | AdClick, Field(discriminator="type")])
 
 
 def decode(raw: bytes | None, topic_name: str | None = None) -> Event:

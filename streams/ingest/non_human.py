@@ -22,7 +22,7 @@ from importlib import resources
 
 from crawlerdetect import CrawlerDetect
 
-from schemas.events import EmailOpen, Event
+from schemas.events import EmailClick, EmailOpen, Event
 from streams.attribution.ip_ranges import IpRangeTable, RangeClaim, RangeMatch
 
 _DETECTOR = CrawlerDetect()
@@ -80,7 +80,7 @@ class NonHumanFilter:
 
     def reason(self, event: Event, ip_match: RangeMatch | None) -> str:
         ua = event.__dict__.get("user_agent") or ""
-        if isinstance(event, EmailOpen):
+        if isinstance(event, EmailOpen | EmailClick):
             return self._email(event, ua, ip_match)
         if ua and is_bot(ua):
             return "bot_user_agent"
@@ -88,15 +88,17 @@ class NonHumanFilter:
             return "hosting_ip"
         return ""
 
-    def _email(self, event: EmailOpen, ua: str, ip_match: RangeMatch | None) -> str:
+    def _email(self, event: EmailOpen | EmailClick, ua: str,
+               ip_match: RangeMatch | None) -> str:
         if event.sent_at is not None:
             delay = (event.ts - event.sent_at).total_seconds()
             if 0 <= delay < self.scanner_seconds:
                 return "email_scanner"
         if (ua and is_scanner_agent(ua)) or _within(self.scanner_table, event.ip):
             return "email_scanner"
-        if ua in PRIVACY_PROXY_USER_AGENTS or _within(self.proxy_table, event.ip):
-            return "privacy_proxy_open"
+        if isinstance(event, EmailOpen) and (ua in PRIVACY_PROXY_USER_AGENTS
+                                             or _within(self.proxy_table, event.ip)):
+            return "privacy_proxy_open"  # image prefetching; proxies do not follow links
         if ua and is_mail_client(ua):
             return ""  # a person reading, whatever crawler lists say (and from any network)
         if ua and is_bot(ua):

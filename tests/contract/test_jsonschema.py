@@ -38,10 +38,11 @@ def test_older_schema_versions_stay_published_and_current_is_newest():
 def test_every_event_schema_is_versioned_and_strict():
     for rel, text in render().items():
         assert rel.startswith(tuple(f"{n}/1-0-" for n in
-                                    ("web_visit", "email_open", "ad_click", "account",
+                                    ("web_visit", "email_open", "email_click", "ad_click",
+                                     "account",
                                      "contact", "ip_range", "surge_alert")))
         if rel.startswith("surge_alert/"):  # what we publish: as strict, keyed by alert_id
             assert '"additionalProperties": false' in text and '"alert_id"' in text
-        if rel.split("/")[0] in {"web_visit", "email_open", "ad_click"}:
+        if rel.split("/")[0] in {"web_visit", "email_open", "email_click", "ad_click"}:
             assert '"additionalProperties": false' in text
             assert '"event_id"' in text
