@@ -23,6 +23,25 @@ MIN_SECRET_CHARS = 16
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 
 
+class WriteKey(BaseModel):
+    """A key the collector accepts events with; ``source`` names the sender (a Kafka header
+    on every record), ``origins`` the web pages allowed to send with it (CORS)."""
+
+    model_config = {"frozen": True, "extra": "forbid", "hide_input_in_errors": True}
+
+    key: SecretStr = Field(description="The bearer token (at least 16 characters).")
+    source: str = Field(min_length=1, max_length=100)
+    origins: list[str] = Field(default_factory=list,
+                               description="e.g. https://www.example.com; none: no browser.")
+
+    @field_validator("key")
+    @classmethod
+    def _long(cls, value: SecretStr) -> SecretStr:
+        if len(value.get_secret_value()) < 16:
+            raise ValueError("a write key needs at least 16 characters")
+        return value
+
+
 class AlertDestination(BaseModel):
     """Where alerts go. A destination with ``tiers`` or ``owners`` gets only the alerts of
     accounts in those tiers or owned by those people; without either, every alert."""
@@ -201,6 +220,21 @@ class Settings(BaseSettings):
     query_max_rows: int = Field(
         10000, ge=1, description="`pulse query` returns at most this many rows (and says so).")
     log_level: str = Field("WARNING", description="Log level of AccountPulse and Faust.")
+    collect_port: int = Field(8081, ge=0, le=65535, description="`pulse collect` port.")
+    collect_write_keys: list[WriteKey] = Field(
+        default_factory=list, description="Collector write keys: JSON list of "
+        "{key, source, origins}.")
+    collect_trusted_proxies: str = Field(
+        "", description="Networks (CIDR, comma-separated) whose X-Forwarded-For the "
+        "collector believes; other clients' addresses are the connection's.")
+    collect_max_body_bytes: int = Field(
+        1 << 20, ge=1024, description="Largest request body the collector reads (413 above).")
+    collect_max_events: int = Field(
+        500, ge=1, description="Most events in one request (413 above).")
+    collect_rate_per_key: float = Field(
+        10_000.0, gt=0, description="Events per second one write key may send (429 above).")
+    collect_rate_per_client: float = Field(
+        1_000.0, gt=0, description="Events per second one client address may send.")
     web_host: str = Field("127.0.0.1", description="`pulse serve` binds this address; beyond "
                           "loopback it needs users or a trusted sign-in header.")
     web_port: int = Field(8080, ge=0, le=65535, description="`pulse serve` port.")

@@ -7,6 +7,7 @@
 - ``alerts.py``     alerts test
 - ``demo.py``       demo
 - ``web.py``        serve, password-hash
+- ``collect.py``    collect
 
 Options mirror PULSE_* settings. A command fails with ``pulse <command>: <reason>`` and exit
 code 1 (a list of problems, such as a CSV file's bad lines, is printed whole).
@@ -75,9 +76,9 @@ def settings_of(ctx: click.Context) -> Settings:
 
 
 def _register() -> None:
-    from services.cli import alerts, analysis, demo, events, reference, stack, web
+    from services.cli import alerts, analysis, collect, demo, events, reference, stack, web
 
-    for module in (stack, reference, events, analysis, alerts, demo, web):
+    for module in (stack, reference, events, analysis, alerts, demo, web, collect):
         for command in module.COMMANDS:
             pulse.add_command(command)
 

@@ -1,0 +1,71 @@
+"""A request body as events: one JSON object, a JSON array, or NDJSON; each event checked
+with the pipeline's own decoder, so what the collector accepts the pipeline lands, and what
+it rejects gets the reason the pipeline would give."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from streams.ingest.codecs import TOPIC_OF_TYPE, DecodeError, decode
+
+
+class BodyError(ValueError):
+    """The body as a whole cannot be read (not one of the three shapes)."""
+
+
+@dataclass(frozen=True)
+class Item:
+    index: int
+    raw: bytes  # the event's own bytes: what is published, what a dead letter keeps
+    topic: str  # input topic name (without prefix)
+    event_id: str = ""
+    error: str = ""  # '' = accepted
+
+    @property
+    def accepted(self) -> bool:
+        return not self.error
+
+
+def split(body: bytes, content_type: str = "") -> list[bytes]:
+    """The events' bytes: an array's elements re-encoded, NDJSON's lines, or the body."""
+    text = body.strip()
+    if not text:
+        raise BodyError("empty body: send one event, a JSON array of events, or NDJSON")
+    ndjson = "ndjson" in content_type or "jsonlines" in content_type
+    if text[:1] == b"[" and not ndjson:
+        try:
+            items = json.loads(text)
+        except ValueError:
+            return [text]  # one record, rejected with the decoder's reason
+        return [json.dumps(i, ensure_ascii=False, separators=(",", ":")).encode()
+                for i in items]
+    if text[:1] == b"{" and not ndjson:
+        try:
+            one = json.loads(text)
+        except ValueError:
+            one = None
+        if isinstance(one, dict):  # one event, perhaps pretty-printed over several lines
+            return [text]
+    return [line for line in text.split(b"\n") if line.strip()]
+
+
+def check(raws: list[bytes]) -> list[Item]:
+    items = []
+    for i, raw in enumerate(raws):
+        try:
+            event = decode(raw)
+        except DecodeError as err:
+            items.append(Item(i, raw, _topic_guess(raw), error=str(err)))
+            continue
+        items.append(Item(i, raw, TOPIC_OF_TYPE[event.type], event_id=event.event_id))
+    return items
+
+
+def _topic_guess(raw: bytes) -> str:
+    """Where a rejected event goes to be dead-lettered: its type's topic when it names one."""
+    try:
+        kind = json.loads(raw).get("type")
+    except (ValueError, AttributeError):
+        kind = None
+    return TOPIC_OF_TYPE.get(kind, "web_visits") if isinstance(kind, str) else "web_visits"

@@ -1,0 +1,68 @@
+"""Publishing with acknowledgement: the collector answers 2xx only once Kafka has the
+records (acks=all, idempotent producer), and 503 while the broker cannot take them."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
+
+from streams.settings import Settings
+from streams.topics import INPUT_MAX_BYTES
+
+log = logging.getLogger("pulse.collect")
+
+
+class Unavailable(RuntimeError):
+    """The broker did not acknowledge in time: nothing may be reported as accepted."""
+
+
+Record = tuple[str, bytes, bytes, list[tuple[str, bytes]]]  # topic, key, value, headers
+
+
+class Publisher:
+    def __init__(self, settings: Settings, timeout: float = 10.0) -> None:
+        self.settings = settings
+        self.timeout = timeout
+        self._producer: AIOKafkaProducer | None = None
+        self._lock = asyncio.Lock()
+
+    async def _started(self) -> AIOKafkaProducer:
+        async with self._lock:
+            if self._producer is None:
+                producer = AIOKafkaProducer(
+                    bootstrap_servers=self.settings.kafka_bootstrap, acks="all",
+                    enable_idempotence=True, request_timeout_ms=int(self.timeout * 1000),
+                    max_request_size=INPUT_MAX_BYTES, linger_ms=2)
+                try:
+                    await asyncio.wait_for(producer.start(), self.timeout)
+                except (KafkaError, OSError, TimeoutError) as err:
+                    await producer.stop()
+                    raise Unavailable(f"broker not reachable: {type(err).__name__}") from err
+                self._producer = producer
+            return self._producer
+
+    async def publish(self, records: Sequence[Record]) -> None:
+        """Every record acknowledged by the broker, or Unavailable."""
+        if not records:
+            return
+        producer = await self._started()
+
+        async def send_all() -> None:
+            futures = [await producer.send(self.settings.topic(topic), value, key=key,
+                                           headers=headers)
+                       for topic, key, value, headers in records]
+            await asyncio.gather(*futures)
+
+        try:
+            await asyncio.wait_for(send_all(), self.timeout)
+        except (KafkaError, OSError, TimeoutError) as err:
+            log.warning("publish not acknowledged", extra={"error": type(err).__name__})
+            raise Unavailable(f"broker did not acknowledge: {type(err).__name__}") from err
+
+    async def close(self) -> None:
+        if self._producer is not None:
+            await self._producer.stop()
