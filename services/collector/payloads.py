@@ -35,11 +35,9 @@ def split(body: bytes, content_type: str = "") -> list[bytes]:
     ndjson = "ndjson" in content_type or "jsonlines" in content_type
     if text[:1] == b"[" and not ndjson:
         try:
-            items = json.loads(text)
+            return _elements(text)
         except ValueError:
             return [text]  # one record, rejected with the decoder's reason
-        return [json.dumps(i, ensure_ascii=False, separators=(",", ":")).encode()
-                for i in items]
     if text[:1] == b"{" and not ndjson:
         try:
             one = json.loads(text)
@@ -48,6 +46,37 @@ def split(body: bytes, content_type: str = "") -> list[bytes]:
         if isinstance(one, dict):  # one event, perhaps pretty-printed over several lines
             return [text]
     return [line for line in text.split(b"\n") if line.strip()]
+
+
+def _elements(array: bytes) -> list[bytes]:
+    """Each element of a JSON array as the sender wrote it (its own bytes, not re-encoded:
+    a dead letter keeps exactly what arrived). ValueError if it is not one JSON array."""
+    text = array.decode("utf-8")
+    decoder = json.JSONDecoder()
+    out: list[bytes] = []
+    i = _skip(text, 1)
+    if text[i:i + 1] == "]":
+        return out if _skip(text, i + 1) == len(text) else _not_array()
+    while True:
+        _, end = decoder.raw_decode(text, i)
+        out.append(text[i:end].encode("utf-8"))
+        i = _skip(text, end)
+        if text[i:i + 1] == ",":
+            i = _skip(text, i + 1)
+            continue
+        if text[i:i + 1] == "]" and _skip(text, i + 1) == len(text):
+            return out
+        return _not_array()
+
+
+def _skip(text: str, i: int) -> int:
+    while i < len(text) and text[i] in " \t\r\n":
+        i += 1
+    return i
+
+
+def _not_array() -> list[bytes]:
+    raise ValueError("not one JSON array")
 
 
 def check(raws: list[bytes]) -> list[Item]:

@@ -24,6 +24,9 @@ def test_one_event_pretty_or_not_an_array_and_ndjson():
     assert len(split(json.dumps(VISIT, indent=2).encode())) == 1
     arr = split(json.dumps([VISIT, OPEN]).encode())
     assert [json.loads(r)["event_id"] for r in arr] == ["v1", "o1"]
+    assert arr[0] == json.dumps(VISIT).encode()  # the sender's own bytes, spaces and all
+    assert split(b'[ {"a": 1} ,\n{"b":2}]') == [b'{"a": 1}', b'{"b":2}']
+    assert split(b"[]") == [] and split(b'[{"a":1}] x') == [b'[{"a":1}] x']
     nd = split((json.dumps(VISIT) + "\n\n" + json.dumps(OPEN) + "\n").encode())
     assert [json.loads(r)["event_id"] for r in nd] == ["v1", "o1"]
     assert split(b"[not json") == [b"[not json"]  # one record, rejected by the decoder
