@@ -1,11 +1,15 @@
-"""The collector's HTTP service: ``POST /v1/events`` and ``GET /healthz``."""
+"""The collector's HTTP service: ``POST /v1/events``, the website tag (``GET /tag.js``,
+``POST /v1/tag``) and ``GET /healthz``."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
@@ -13,11 +17,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from services.collector.clients import client_address, networks, write_key
+from services.collector import tags
+from services.collector.clients import client_address, find_key, networks, write_key
 from services.collector.limits import RateLimiter
-from services.collector.payloads import BodyError, check, split
+from services.collector.payloads import BodyError, Item, check, split
 from services.collector.producer import Publisher, Record, Unavailable
-from streams.settings import Settings
+from streams.settings import Settings, WriteKey
+
+TAG_JS = (Path(__file__).parent / "static" / "tag.js").read_bytes()
+BEACON_MAX_BYTES = 64 << 10
 
 
 class TooLarge(ValueError):
@@ -75,12 +83,8 @@ class Collector:
             if wait:
                 return _error(429, "rate limit: slow down", retry_after=wait)
         items = check(raws)
-        headers = [("source", key.source.encode())]
-        records: list[Record] = [
-            (i.topic, (i.event_id or f"rejected-{i.index}").encode(), i.raw, headers)
-            for i in items]  # rejected ones too: the pipeline dead-letters them with their bytes
         try:
-            await self.publisher.publish(records)
+            await self.publish(items, key)
         except Unavailable as err:
             return _error(503, f"{err}; nothing was accepted, send again", retry_after=5)
         results: list[dict[str, Any]] = [
@@ -89,6 +93,52 @@ class Collector:
         accepted = sum(1 for i in items if i.accepted)
         return JSONResponse({"accepted": accepted, "rejected": len(items) - accepted,
                              "events": results})
+
+    async def publish(self, items: list[Item], key: WriteKey) -> None:
+        headers = [("source", key.source.encode())]
+        records: list[Record] = [
+            (i.topic, (i.event_id or f"rejected-{i.index}").encode(), i.raw, headers)
+            for i in items]  # rejected ones too: the pipeline dead-letters them with their bytes
+        await self.publisher.publish(records)
+
+    async def tag_js(self, request: Request) -> Response:
+        return Response(TAG_JS, media_type="application/javascript", headers={
+            "Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"})
+
+    async def tag(self, request: Request) -> Response:
+        """The tag's beacons: the key in the body (a beacon cannot set headers), the page's
+        origin among the key's, the address and user agent from the request."""
+        origin = request.headers.get("origin", "")
+        if request.method == "OPTIONS":  # a preflight carries no key: any key's origin will do
+            if not any(origin in k.origins for k in self.settings.collect_write_keys):
+                return _error(403, "origin not allowed")
+            return Response(status_code=204, headers={
+                "Access-Control-Allow-Origin": origin, "Vary": "Origin",
+                "Access-Control-Allow-Methods": "POST",
+                "Access-Control-Allow-Headers": "Content-Type", "Access-Control-Max-Age": "600"})
+        try:
+            key_text, beacons = tags.parse(await read_body(request, BEACON_MAX_BYTES))
+        except (TooLarge, tags.BeaconError) as err:
+            return _error(400, str(err))
+        key = find_key(key_text, self.settings.collect_write_keys)
+        if key is None:
+            return _error(401, "unknown write key")
+        if origin not in key.origins:
+            return _error(403, f"origin {origin[:200]!r} is not allowed for this key")
+        cors = {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+        client = self.client(request)
+        wait = self.per_client.take(client, max(len(beacons), 1), time.monotonic())
+        if wait:
+            return _error(429, "rate limit: slow down", retry_after=wait)
+        now = datetime.now(UTC)
+        ua = request.headers.get("user-agent", "")
+        events = [e for e in (tags.contract_event(b, client, ua, now) for b in beacons[:50]) if e]
+        items = check([json.dumps(e, separators=(",", ":")).encode() for e in events])
+        try:
+            await self.publish(items, key)
+        except Unavailable as err:
+            return _error(503, str(err), retry_after=5)
+        return Response(status_code=204, headers=cors)
 
     async def healthz(self, request: Request) -> Response:
         return PlainTextResponse("ok")
@@ -104,5 +154,7 @@ def create_app(settings: Settings, publisher: Publisher | None = None) -> Starle
 
     return Starlette(routes=[
         Route("/v1/events", c.events, methods=["POST"]),
+        Route("/tag.js", c.tag_js),
+        Route("/v1/tag", c.tag, methods=["POST", "OPTIONS"]),
         Route("/healthz", c.healthz),
     ], lifespan=lifespan)
