@@ -29,7 +29,8 @@ def test_kafka_runs_kraft_without_zookeeper():
 
 REQUIRED = {"PULSE_PERSON_KEY_SECRET": "a-long-random-secret-for-the-contract-test",
             "PULSE_CLICKHOUSE_PASSWORD": "pw",
-            "PULSE_WEB_SECRET": "another-long-random-secret-for-the-contract-test"}
+            "PULSE_WEB_SECRET": "another-long-random-secret-for-the-contract-test",
+            "PULSE_COLLECT_WRITE_KEYS": '[{"key": "wk_contract_test_0123", "source": "site"}]'}
 
 
 def compose_value(value: str) -> str:
@@ -40,8 +41,8 @@ def compose_value(value: str) -> str:
 
 
 def test_every_pulse_container_gets_the_same_known_settings(monkeypatch):
-    assert set(PULSE_SERVICES) == {"init", "pipeline", "surge", "delivery", "web"}
-    envs = [SERVICES[n]["environment"] for n in PULSE_SERVICES if n != "web"]
+    assert set(PULSE_SERVICES) == {"init", "pipeline", "surge", "delivery", "web", "collector"}
+    envs = [SERVICES[n]["environment"] for n in PULSE_SERVICES if n not in ("web", "collector")]
     assert all(e == envs[0] for e in envs)
     fields = {f"PULSE_{name.upper()}" for name in Settings.model_fields}
     unknown = set(envs[0]) - fields
@@ -55,6 +56,9 @@ def test_every_pulse_container_gets_the_same_known_settings(monkeypatch):
     for key, value in SERVICES["web"]["environment"].items():  # the web app's own too
         monkeypatch.setenv(key, compose_value(str(value)))
     assert Settings().web_users == {} and Settings().web_secret is not None
+    for key, value in SERVICES["collector"]["environment"].items():
+        monkeypatch.setenv(key, compose_value(str(value)))
+    assert [k.source for k in Settings().collect_write_keys] == ["site"]
     assert settings.person_key_problem() is None
 
 
@@ -156,3 +160,13 @@ def test_the_web_app_is_a_service_that_signs_users_in():
     assert env["PULSE_WEB_SECRET"].startswith("${PULSE_WEB_SECRET:?")
     assert {"PULSE_WEB_USERS", "PULSE_WEB_TRUSTED_USER_HEADER"} <= set(env)
     assert web["ports"] == ["8080:8080"]
+
+
+def test_the_collector_is_a_service_that_scales_by_replicas():
+    collector = SERVICES["collector"]
+    assert collector["command"][:1] == ["collect"] and "0.0.0.0" in collector["command"]
+    env = collector["environment"]
+    assert env["PULSE_COLLECT_WRITE_KEYS"].startswith("${PULSE_COLLECT_WRITE_KEYS:?")
+    assert collector["deploy"]["replicas"] >= 2 and collector["ports"] == ["8081:8081"]
+    assert {k: v for k, v in env.items() if not k.startswith("PULSE_COLLECT_")} == \
+        SERVICES["pipeline"]["environment"]
