@@ -2,7 +2,8 @@
 
 A worker runs one or more roles; each role has its own consumer group and scales on its own:
 
-    pipeline   web_visits, email_opens, ad_clicks ──agent `pipeline`──► abm.events,
+    pipeline   web_visits, email_opens, email_clicks, ad_clicks ──agent `pipeline`──►
+               abm.events,
                abm.dead_letters, topic dead_letters, topic account_activity (by account)
                timers: watermark (and day ticks), visitor links, learned IP blocks
                task: follow the reference topics
