@@ -16,6 +16,7 @@ from services.runtime.local_kafka import LocalKafka, free_port
 from streams.settings import Settings
 from tests.conftest import PulseEnv, wait_for
 from tests.support.clock import yesterday_noon
+from tests.support.services import wait_serving
 
 pytestmark = pytest.mark.integration
 KEY = "wk_test_0123456789abcdef"
@@ -46,16 +47,7 @@ def start_collector(env: PulseEnv, **settings: str) -> str:
     port = free_port()
     proc = env.start("collect", "--host", "127.0.0.1", "--port", str(port))
     base = f"http://127.0.0.1:{port}"
-
-    def up() -> bool:
-        if proc.poll() is not None:
-            raise AssertionError(proc.log.read_text())  # type: ignore[attr-defined]
-        try:
-            return urllib.request.urlopen(base + "/healthz", timeout=2).status == 200
-        except OSError:
-            return False
-
-    wait_for(up, 60, what="pulse collect")
+    wait_serving(proc, base, "pulse collect")
     return base
 
 

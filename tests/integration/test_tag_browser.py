@@ -9,16 +9,16 @@ import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
+from typing import Any
 
 import pytest
 
 from services.runtime.local_kafka import free_port
 from tests.conftest import PulseEnv
 from tests.integration.test_collector import KEY, start_collector
+from tests.support.services import chromium
 
 pytestmark = pytest.mark.integration
-CHROMIUM = "/usr/bin/chromium"
 # What Chrome 156 on Linux sends (the reduced user agent); headless Chromium's own says
 # "HeadlessChrome", which the bot rules rightly refuse.
 CHROME_UA = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -64,32 +64,27 @@ def site(pulse_env: PulseEnv) -> Iterator[tuple[str, str]]:
 
 @pytest.fixture
 def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    assert Path(CHROMIUM).exists(), "scripts/bootstrap installs Debian's chromium"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM)
+    with chromium() as b:
         yield b
-        b.close()
 
 
-def beacons(page: object) -> list[str]:
+def browse(page: Any, origin: str) -> list[str]:
+    """Land from an ad, follow the SPA route to pricing, submit an email; the tag's requests."""
     sent: list[str] = []
     page.on("request", lambda r: sent.append(r.method) if "/v1/tag" in r.url else None)
-    return sent
-
-
-def test_tag_page_views_route_change_ad_landing_and_identify_land(pulse_env, site, browser):
-    pulse_env.stack(ACCOUNTS)
-    origin, _ = site
-    page = browser.new_context(user_agent=CHROME_UA).new_page()
-    sent = beacons(page)
     page.goto(f"{origin}/landing?gclid=Cj0KCQiA&utm_campaign=q4-abm")
     page.wait_for_function("() => window.AccountPulse !== undefined")
     page.click("#pricing")
     page.fill("#email", "anna@acme.com")
     page.click("text=Book a demo")
     page.wait_for_timeout(1500)
+    return sent
+
+
+def test_tag_page_views_route_change_ad_landing_and_identify_land(pulse_env, site, browser):
+    pulse_env.stack(ACCOUNTS)
+    origin, _ = site
+    sent = browse(browser.new_context(user_agent=CHROME_UA).new_page(), origin)
     assert sent == ["POST", "POST", "POST"], sent  # landing (page + ad), route change, identify
     pulse_env.cli("run", "--drain", timeout=300)
     rows = pulse_env.query("""SELECT type, account_id, url, platform, campaign_id,
@@ -107,13 +102,5 @@ def test_with_global_privacy_control_the_tag_sends_nothing(pulse_env, site, brow
     context = browser.new_context(user_agent=CHROME_UA)
     context.add_init_script(
         "Object.defineProperty(navigator, 'globalPrivacyControl', {get: () => true})")
-    page = context.new_page()
-    sent = beacons(page)
-    page.goto(f"{origin}/landing?gclid=abc")
-    page.wait_for_function("() => window.AccountPulse !== undefined")
-    page.click("#pricing")
-    page.fill("#email", "anna@acme.com")
-    page.click("text=Book a demo")
-    page.wait_for_timeout(1500)
-    assert sent == []
+    assert browse(context.new_page(), origin) == []
     assert "ap_aid" not in {c["name"] for c in context.cookies()}

@@ -14,16 +14,15 @@ import urllib.request
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from services.runtime.local_kafka import free_port
 from services.web.auth import hash_password
-from tests.conftest import PULSE, PulseEnv, wait_for
+from tests.conftest import PULSE, PulseEnv
+from tests.support.services import chromium, wait_serving
 
 pytestmark = pytest.mark.integration
-CHROMIUM = "/usr/bin/chromium"
 PAGES = ("/", "/alerts", "/ops")
 
 
@@ -39,16 +38,7 @@ def serve(env: PulseEnv, *extra: str, **settings: str) -> tuple[subprocess.Popen
         proc.log = log  # type: ignore[attr-defined]
         env.procs.append(proc)
     base = f"http://127.0.0.1:{port}"
-
-    def up() -> bool:
-        if proc.poll() is not None:
-            raise AssertionError(proc.log.read_text())  # type: ignore[attr-defined]
-        try:
-            return urllib.request.urlopen(base + "/healthz", timeout=2).status == 200
-        except OSError:
-            return False
-
-    wait_for(up, 120, what="pulse serve")
+    wait_serving(proc, base, "pulse serve")
     return proc, base
 
 
@@ -75,13 +65,8 @@ def site(demo: PulseEnv) -> str:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    assert Path(CHROMIUM).exists(), "scripts/bootstrap installs Debian's chromium"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture
