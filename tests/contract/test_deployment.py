@@ -108,6 +108,7 @@ def test_a_non_editable_install_carries_its_sql_and_can_migrate(tmp_path):
             "infra/clickhouse/queries/web_accounts.sql",
             "services/web/templates/account.html", "services/web/static/app.js",
             "services/web/static/vendor/uPlot.iife.min.js",
+            "services/collector/static/tag.js",
             "streams/ingest/data/email_scanner_agents.txt",
             "streams/attribution/data/free_mail_domains.txt"} <= names
     target = tmp_path / "site"
