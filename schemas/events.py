@@ -121,8 +121,15 @@ class WebVisit(_Event):
     email: Email | None = Field(None, description="Set when the visitor is identified.")
 
 
+MACHINE_DESCRIPTION = (
+    "The email provider's own verdict that a machine, not a person, made this event: "
+    "'apple' (Apple Mail Privacy Protection's pre-fetch: SendGrid sg_machine_open, Mailgun "
+    "bot), 'gmail' (Gmail's image proxy), 'generic' (a security scanner or firewall).")
+Machine = Annotated[str, Field(min_length=1, max_length=64)]
+
+
 class EmailOpen(_Event):
-    schema_ver: ClassVar[str] = "email_open/1-0-1"
+    schema_ver: ClassVar[str] = "email_open/1-0-2"
     channel: ClassVar[str] = "email"
 
     type: Literal["email_open"]
@@ -133,12 +140,13 @@ class EmailOpen(_Event):
     sent_at: Timestamp | None = Field(
         None, description="When the email was delivered (1-0-1): an open seconds after it "
         "is a security scanner, not a reader.")
+    machine: Machine | None = Field(None, description=MACHINE_DESCRIPTION + " (1-0-2)")
 
 
 class EmailClick(_Event):
     """A recipient followed a link in an email: a stronger signal than an open."""
 
-    schema_ver: ClassVar[str] = "email_click/1-0-0"
+    schema_ver: ClassVar[str] = "email_click/1-0-1"
     channel: ClassVar[str] = "email"
 
     type: Literal["email_click"]
@@ -150,6 +158,7 @@ class EmailClick(_Event):
     sent_at: Timestamp | None = Field(
         None, description="When the email was delivered: a click seconds after it is a link "
         "scanner, not a reader.")
+    machine: Machine | None = Field(None, description=MACHINE_DESCRIPTION + " (1-0-1)")
 
 
 class AdClick(_Event):

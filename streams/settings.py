@@ -235,6 +235,18 @@ class Settings(BaseSettings):
         10_000.0, gt=0, description="Events per second one write key may send (429 above).")
     collect_rate_per_client: float = Field(
         1_000.0, gt=0, description="Events per second one client address may send.")
+    sendgrid_verification_key: str = Field(
+        "", description="SendGrid's Event Webhook verification key (base64 public key, from "
+        "its Mail Settings); unset: POST /v1/webhooks/sendgrid answers 404.")
+    mailgun_signing_key: SecretStr | None = Field(
+        None, description="Mailgun's HTTP webhook signing key; unset: POST "
+        "/v1/webhooks/mailgun answers 404.")
+    postmark_webhook_auth: SecretStr | None = Field(
+        None, description="`user:password` Postmark sends as basic auth (put them in the "
+        "webhook URL); unset: POST /v1/webhooks/postmark answers 404.")
+    webhook_max_age_seconds: float = Field(
+        86_400.0, gt=0, description="Oldest signed webhook timestamp accepted (SendGrid, "
+        "Mailgun); older is refused as a replay. A day covers the providers' retries.")
     web_host: str = Field("127.0.0.1", description="`pulse serve` binds this address; beyond "
                           "loopback it needs users or a trusted sign-in header.")
     web_port: int = Field(8080, ge=0, le=65535, description="`pulse serve` port.")
@@ -248,6 +260,19 @@ class Settings(BaseSettings):
         "(e.g. X-Forwarded-Email from oauth2-proxy). Only when nothing else reaches the app.")
     web_secret: SecretStr | None = Field(
         None, description="Signs the web session cookie; generated under PULSE_HOME if unset.")
+
+    @field_validator("mailgun_signing_key", "postmark_webhook_auth", mode="before")
+    @classmethod
+    def _unset(cls, value: object) -> object:
+        """Empty (compose's unset default) means not configured."""
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("postmark_webhook_auth")
+    @classmethod
+    def _user_password(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and ":" not in value.get_secret_value():
+            raise ValueError("PULSE_POSTMARK_WEBHOOK_AUTH is user:password")
+        return value
 
     @field_validator("web_users", mode="before")
     @classmethod

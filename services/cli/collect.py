@@ -14,20 +14,32 @@ from services.cli import settings_of
 @click.option("--port", type=int, help="port (PULSE_COLLECT_PORT, default 8081)")
 @click.pass_context
 def collect(ctx: click.Context, host: str, port: int | None) -> int:
-    """The HTTP collector: events API, publishing to the input topics."""
+    """The HTTP collector: events API, website tag and email providers' webhooks,
+    publishing to the input topics."""
     import uvicorn
 
     from services.collector.app import create_app
 
     s = settings_of(ctx)
-    if not s.collect_write_keys:
-        print("pulse collect: no write keys: set PULSE_COLLECT_WRITE_KEYS "
-              '(JSON list of {"key", "source", "origins"})', file=sys.stderr)
+    webhooks = [name for name, on in (
+        ("sendgrid", s.sendgrid_verification_key.strip()), ("mailgun", s.mailgun_signing_key),
+        ("postmark", s.postmark_webhook_auth)) if on]
+    if not s.collect_write_keys and not webhooks:
+        print("pulse collect: nothing to collect: set PULSE_COLLECT_WRITE_KEYS "
+              '(JSON list of {"key", "source", "origins"}) or a provider\'s webhook key '
+              "(PULSE_SENDGRID_VERIFICATION_KEY, PULSE_MAILGUN_SIGNING_KEY, "
+              "PULSE_POSTMARK_WEBHOOK_AUTH)", file=sys.stderr)
+        return 2
+    try:
+        app = create_app(s)
+    except ValueError as err:  # a provider's key that cannot be read
+        print(f"pulse collect: {err}", file=sys.stderr)
         return 2
     port = s.collect_port if port is None else port
     print(f"AccountPulse collector on http://{host}:{port}/  "
-          f"({len(s.collect_write_keys)} write keys)  Ctrl-C stops it", flush=True)
-    uvicorn.run(create_app(s), host=host, port=port, log_level="warning", access_log=False,
+          f"({len(s.collect_write_keys)} write keys; webhooks: {', '.join(webhooks) or 'none'})"
+          "  Ctrl-C stops it", flush=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False,
                 server_header=False)
     return 0
 

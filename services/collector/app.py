@@ -1,13 +1,15 @@
 """The collector's HTTP service: ``POST /v1/events``, the website tag (``GET /tag.js``,
-``POST /v1/tag``) and ``GET /healthz``."""
+``POST /v1/tag``), the email providers' webhooks (``POST /v1/webhooks/{sendgrid,mailgun,
+postmark}``) and ``GET /healthz``."""
 
 from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import math
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,10 +24,12 @@ from services.collector.clients import client_address, find_key, networks, write
 from services.collector.limits import RateLimiter
 from services.collector.payloads import BodyError, Item, check, split
 from services.collector.producer import Publisher, Record, Unavailable
-from streams.settings import Settings, WriteKey
+from services.collector.providers import NotProviderShape, Refused, mailgun, postmark, sendgrid
+from streams.settings import Settings
 
 TAG_JS = (Path(__file__).parent / "static" / "tag.js").read_bytes()
 BEACON_MAX_BYTES = 64 << 10
+log = logging.getLogger(__name__)
 
 
 class TooLarge(ValueError):
@@ -58,6 +62,8 @@ class Collector:
         self.trusted = networks(settings.collect_trusted_proxies)
         self.per_key = RateLimiter(settings.collect_rate_per_key)
         self.per_client = RateLimiter(settings.collect_rate_per_client)
+        key = settings.sendgrid_verification_key
+        self.sendgrid_key = sendgrid.public_key(key) if key.strip() else None  # bad: no start
 
     def client(self, request: Request) -> str:
         peer = request.client.host if request.client else ""
@@ -84,7 +90,7 @@ class Collector:
                 return _error(429, "rate limit: slow down", retry_after=wait)
         items = check(raws)
         try:
-            await self.publish(items, key)
+            await self.publish(items, key.source)
         except Unavailable as err:
             return _error(503, f"{err}; nothing was accepted, send again", retry_after=5)
         results: list[dict[str, Any]] = [
@@ -94,8 +100,8 @@ class Collector:
         return JSONResponse({"accepted": accepted, "rejected": len(items) - accepted,
                              "events": results})
 
-    async def publish(self, items: list[Item], key: WriteKey) -> None:
-        headers = [("source", key.source.encode())]
+    async def publish(self, items: list[Item], source: str) -> None:
+        headers = [("source", source.encode())]
         records: list[Record] = [
             (i.topic, (i.event_id or f"rejected-{i.index}").encode(), i.raw, headers)
             for i in items]  # rejected ones too: the pipeline dead-letters them with their bytes
@@ -135,13 +141,81 @@ class Collector:
         events = [e for e in (tags.contract_event(b, client, ua, now) for b in beacons[:50]) if e]
         items = check([json.dumps(e, separators=(",", ":")).encode() for e in events])
         try:
-            await self.publish(items, key)
+            await self.publish(items, key.source)
         except Unavailable as err:
             return _error(503, str(err), retry_after=5)
         return Response(status_code=204, headers=cors)
 
+    async def sendgrid(self, request: Request) -> Response:
+        if self.sendgrid_key is None:
+            return _not_configured("sendgrid", "PULSE_SENDGRID_VERIFICATION_KEY")
+        key = self.sendgrid_key
+
+        def events(body: bytes) -> tuple[list[dict[str, Any]], int]:
+            sendgrid.verify(key, request.headers.get(sendgrid.SIGNATURE_HEADER),
+                            request.headers.get(sendgrid.TIMESTAMP_HEADER), body, time.time(),
+                            self.settings.webhook_max_age_seconds)
+            return sendgrid.events(body)
+        return await self.webhook(request, "sendgrid", events)
+
+    async def mailgun(self, request: Request) -> Response:
+        secret = self.settings.mailgun_signing_key
+        if secret is None:
+            return _not_configured("mailgun", "PULSE_MAILGUN_SIGNING_KEY")
+
+        def events(body: bytes) -> tuple[list[dict[str, Any]], int]:
+            data = mailgun.parse(body)
+            mailgun.verify(secret.get_secret_value(), data["signature"], time.time(),
+                           self.settings.webhook_max_age_seconds)
+            return mailgun.events(data)
+        return await self.webhook(request, "mailgun", events)
+
+    async def postmark(self, request: Request) -> Response:
+        auth = self.settings.postmark_webhook_auth
+        if auth is None:
+            return _not_configured("postmark", "PULSE_POSTMARK_WEBHOOK_AUTH")
+
+        def events(body: bytes) -> tuple[list[dict[str, Any]], int]:
+            postmark.verify(auth.get_secret_value(), request.headers.get("authorization"))
+            return postmark.events(body)
+        return await self.webhook(request, "postmark", events)
+
+    async def webhook(self, request: Request, provider: str,
+                      events: Callable[[bytes], tuple[list[dict[str, Any]], int]]) -> Response:
+        """A provider's request: verified, its opens and clicks published (each checked by
+        the pipeline's decoder: a refused one is dead-lettered), the rest counted as
+        ignored. 2xx only once Kafka has them; 401 tells the provider to retry later."""
+        wait = self.per_client.take(self.client(request), 1, time.monotonic())
+        if wait:
+            return _error(429, "rate limit: slow down", retry_after=wait)
+        try:
+            body = await read_body(request, self.settings.collect_max_body_bytes)
+            contract_events, ignored = events(body)
+        except TooLarge as err:
+            return _error(413, str(err))
+        except Refused as err:
+            log.warning("webhook refused", extra={"provider": provider, "why": str(err)})
+            return _error(401, str(err))
+        except NotProviderShape as err:
+            return _error(400, str(err))
+        if len(contract_events) > self.settings.collect_max_events:
+            return _error(413, f"{len(contract_events)} events in one request; at most "
+                               f"{self.settings.collect_max_events}")
+        items = check([json.dumps(e, separators=(",", ":")).encode() for e in contract_events])
+        try:
+            await self.publish(items, provider)
+        except Unavailable as err:
+            return _error(503, f"{err}; nothing was accepted, send again", retry_after=5)
+        accepted = sum(1 for i in items if i.accepted)
+        return JSONResponse({"accepted": accepted, "rejected": len(items) - accepted,
+                             "ignored": ignored})
+
     async def healthz(self, request: Request) -> Response:
         return PlainTextResponse("ok")
+
+
+def _not_configured(provider: str, setting: str) -> JSONResponse:
+    return _error(404, f"the {provider} webhook is not configured: set {setting}")
 
 
 def create_app(settings: Settings, publisher: Publisher | None = None) -> Starlette:
@@ -156,5 +230,8 @@ def create_app(settings: Settings, publisher: Publisher | None = None) -> Starle
         Route("/v1/events", c.events, methods=["POST"]),
         Route("/tag.js", c.tag_js),
         Route("/v1/tag", c.tag, methods=["POST", "OPTIONS"]),
+        Route("/v1/webhooks/sendgrid", c.sendgrid, methods=["POST"]),
+        Route("/v1/webhooks/mailgun", c.mailgun, methods=["POST"]),
+        Route("/v1/webhooks/postmark", c.postmark, methods=["POST"]),
         Route("/healthz", c.healthz),
     ], lifespan=lifespan)

@@ -10,7 +10,9 @@ Decided per channel, because the evidence means different things:
   An open counts unless the evidence says machine: a security scanner (an open within
   seconds of delivery, a known scanner agent, a scanner network), privacy pre-fetch (Apple
   Mail Privacy Protection's networks or its bare ``Mozilla/5.0`` agent), or a crawler agent
-  that is not a mail client.
+  that is not a mail client. The provider's own verdict (``machine``, from its webhook)
+  comes first: ``apple`` is privacy pre-fetch, any other is a scanner, except ``gmail`` on
+  an open, which is Gmail's image proxy fetching for a person reading.
 """
 
 from __future__ import annotations
@@ -90,13 +92,18 @@ class NonHumanFilter:
 
     def _email(self, event: EmailOpen | EmailClick, ua: str,
                ip_match: RangeMatch | None) -> str:
+        opened = isinstance(event, EmailOpen)
+        if event.machine == "apple" and opened:
+            return "privacy_proxy_open"
+        if event.machine and not (event.machine == "gmail" and opened):
+            return "email_scanner"
         if event.sent_at is not None:
             delay = (event.ts - event.sent_at).total_seconds()
             if 0 <= delay < self.scanner_seconds:
                 return "email_scanner"
         if (ua and is_scanner_agent(ua)) or _within(self.scanner_table, event.ip):
             return "email_scanner"
-        if isinstance(event, EmailOpen) and (ua in PRIVACY_PROXY_USER_AGENTS
+        if opened and (ua in PRIVACY_PROXY_USER_AGENTS
                                              or _within(self.proxy_table, event.ip)):
             return "privacy_proxy_open"  # image prefetching; proxies do not follow links
         if ua and is_mail_client(ua):

@@ -58,7 +58,10 @@ def test_every_pulse_container_gets_the_same_known_settings(monkeypatch):
     assert Settings().web_users == {} and Settings().web_secret is not None
     for key, value in SERVICES["collector"]["environment"].items():
         monkeypatch.setenv(key, compose_value(str(value)))
-    assert [k.source for k in Settings().collect_write_keys] == ["site"]
+    collector = Settings()
+    assert [k.source for k in collector.collect_write_keys] == ["site"]
+    assert collector.sendgrid_verification_key == "" and collector.mailgun_signing_key is None \
+        and collector.postmark_webhook_auth is None  # unset webhooks stay closed (404)
     assert settings.person_key_problem() is None
 
 
@@ -169,5 +172,6 @@ def test_the_collector_is_a_service_that_scales_by_replicas():
     env = collector["environment"]
     assert env["PULSE_COLLECT_WRITE_KEYS"].startswith("${PULSE_COLLECT_WRITE_KEYS:?")
     assert collector["deploy"]["replicas"] >= 2 and collector["ports"] == ["8081:8081"]
-    assert {k: v for k, v in env.items() if not k.startswith("PULSE_COLLECT_")} == \
+    own = ("PULSE_COLLECT_", "PULSE_SENDGRID_", "PULSE_MAILGUN_", "PULSE_POSTMARK_")
+    assert {k: v for k, v in env.items() if not k.startswith(own)} == \
         SERVICES["pipeline"]["environment"]

@@ -68,6 +68,13 @@ def test_events_api_accepted_rejected_duplicate_land_exactly(pulse_env: PulseEnv
     assert post(base, json.dumps(visit(7)).encode(), key="wk_wrong_0123456789abcd")[0] == 401
     too_many = json.dumps([visit(100 + i) for i in range(51)]).encode()
     assert post(base, too_many)[0] == 413
+    for provider, setting in (("sendgrid", "PULSE_SENDGRID_VERIFICATION_KEY"),
+                              ("mailgun", "PULSE_MAILGUN_SIGNING_KEY"),
+                              ("postmark", "PULSE_POSTMARK_WEBHOOK_AUTH")):
+        req = urllib.request.Request(f"{base}/v1/webhooks/{provider}", data=b"[]", method="POST")
+        with pytest.raises(urllib.error.HTTPError) as closed:
+            urllib.request.urlopen(req, timeout=30)
+        assert closed.value.code == 404 and setting in closed.value.read().decode()
     pulse_env.cli("run", "--drain", timeout=300)
     rows = pulse_env.query("SELECT count() AS n, uniqExact(event_id) AS ids, "
                            "countIf(account_id = 'acme') AS acme FROM abm.events FINAL")

@@ -1,0 +1,70 @@
+"""Mailgun's webhooks: one JSON event per request, ``{"signature": {timestamp, token,
+signature}, "event-data": {...}}``, where ``signature`` is the hex HMAC-SHA256 of
+timestamp + token under the domain's webhook signing key."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from typing import Any
+
+from services.collector.providers import (
+    NotProviderShape,
+    Refused,
+    contract,
+    first,
+    fresh,
+    mapping,
+    provider_id,
+    text,
+    unix_time,
+)
+
+KINDS = {"opened": "email_open", "clicked": "email_click"}
+
+
+def parse(body: bytes) -> dict[str, Any]:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        raise NotProviderShape("not JSON: Mailgun posts {signature, event-data}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("signature"), dict) \
+            or not isinstance(data.get("event-data"), dict):
+        raise NotProviderShape('expected {"signature": {...}, "event-data": {...}}')
+    return data
+
+
+def verify(signing_key: str, signature: dict[str, Any], now: float, max_age: float) -> None:
+    timestamp, token, given = (signature.get(k) for k in ("timestamp", "token", "signature"))
+    if not all(isinstance(v, str) and v for v in (timestamp, token, given)):
+        raise Refused("the Mailgun signature block lacks timestamp, token or signature")
+    expected = hmac.new(signing_key.encode(), f"{timestamp}{token}".encode(),
+                        hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, str(given).lower()):
+        raise Refused("the Mailgun signature does not match (check the webhook signing key)")
+    fresh(timestamp, now, max_age)
+
+
+def events(data: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
+    e = data["event-data"]
+    if e.get("event") not in KINDS:
+        return [], 1
+    return [translate(e)], 0
+
+
+def translate(e: dict[str, Any]) -> dict[str, Any]:
+    kind = KINDS[e["event"]]
+    client, variables = mapping(e.get("client-info")), mapping(e.get("user-variables"))
+    return contract(kind, {
+        "event_id": provider_id("mailgun", e.get("id")),
+        "ts": unix_time(e.get("timestamp")),
+        "email": e.get("recipient"),
+        "campaign_id": first(variables.get("campaign_id"), e.get("campaigns"),
+                             e.get("tags")) or "mailgun",
+        "url": e.get("url") if kind == "email_click" else None,
+        "ip": text(e.get("ip")),
+        "user_agent": text(client.get("user-agent")),
+        "sent_at": unix_time(e["delivered-at"]) if e.get("delivered-at") else None,
+        "machine": text(client.get("bot")),  # apple, gmail, generic; empty or null: a person
+    })
