@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 
 import click
@@ -36,6 +37,8 @@ def collect(ctx: click.Context, host: str, port: int | None) -> int:
         print(f"pulse collect: {err}", file=sys.stderr)
         return 2
     port = s.collect_port if port is None else port
+    gc.collect()
+    gc.freeze()  # the imports' objects out of the collector: young-generation sweeps only
     print(f"AccountPulse collector on http://{host}:{port}/  "
           f"({len(s.collect_write_keys)} write keys; webhooks: {', '.join(webhooks) or 'none'})"
           "  Ctrl-C stops it", flush=True)
