@@ -141,6 +141,9 @@ def test_mailgun_signature_valid_tampered_expired():
         mailgun.verify(SIGNING_KEY, data["signature"], now + DAY, DAY)
     with pytest.raises(Refused, match="lacks"):
         mailgun.verify(SIGNING_KEY, {"timestamp": "1"}, now, DAY)
+    for odd in ("nan", "inf", "-inf", "soon"):  # signed, yet no time at all
+        with pytest.raises(Refused, match="not a number"):
+            mailgun.verify(SIGNING_KEY, signed({}, timestamp=odd)["signature"], now, DAY)
 
 
 def test_mailgun_documented_open_and_click():
@@ -234,3 +237,31 @@ def test_a_translated_event_the_contract_refuses_is_rejected_with_the_reason():
     e = {**load("sendgrid_engagement.json")[3], "timestamp": "soon"}
     item = check([json.dumps(sendgrid.translate(e)).encode()])[0]
     assert not item.accepted and "RFC 3339" in item.error and item.topic == "email_clicks"
+
+
+def test_odd_but_authentic_bodies_are_ignored_or_refused_never_a_crash():
+    """What a provider (or whoever holds its key) might send: no value may raise anything
+    but the two answers the collector gives (400, or events and an ignored count)."""
+    odd: list[object] = [None, 1, "open", [], {}, ["open"], {"open": 1}, 1e308, True,
+                         "\u00e9\u0000", -1]
+    for value in odd:
+        for field in ("event", "email", "timestamp", "ip", "useragent", "url", "category",
+                      "sg_event_id", "sg_machine_open"):
+            e = {**load("sendgrid_engagement.json")[3], field: value}
+            events, _ = sendgrid.events(json.dumps([e, value]).encode())
+            check([json.dumps(x).encode() for x in events])
+        for field in ("event", "id", "recipient", "timestamp", "client-info", "user-variables",
+                      "campaigns", "tags", "delivered-at", "url"):
+            data = signed({**load("mailgun_clicked.json"), field: value})
+            events, _ = mailgun.events(data)
+            check([json.dumps(x).encode() for x in events])
+            with pytest.raises(Refused):
+                mailgun.verify(SIGNING_KEY, {**data["signature"], "signature": "\u00e9" * 64},
+                               1770327080.0, DAY)
+        for field in ("RecordType", "Recipient", "ReceivedAt", "Geo", "Metadata", "Tag",
+                      "OriginalLink", "MessageID"):
+            r = {**load("postmark_click.json"), field: value}
+            events, _ = postmark.events(json.dumps(r).encode())
+            check([json.dumps(x).encode() for x in events])
+        with pytest.raises(Refused):
+            postmark.verify("hook:pw", f"Basic {value}")

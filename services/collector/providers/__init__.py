@@ -8,6 +8,7 @@ pipeline's decoder dead-letters the event with its own reason instead of it vani
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -28,7 +29,9 @@ def fresh(timestamp: object, now: float, max_age: float, future: float = 300.0) 
     try:
         at = float(str(timestamp))
     except ValueError:
-        raise Refused("the signature's timestamp is missing or not a number") from None
+        at = math.nan
+    if not math.isfinite(at):
+        raise Refused("the signature's timestamp is missing or not a number")
     if at < now - max_age:
         raise Refused(f"the signature's timestamp is {int(now - at)} s old "
                       f"(at most {int(max_age)} s accepted)")

@@ -41,14 +41,14 @@ def verify(signing_key: str, signature: dict[str, Any], now: float, max_age: flo
         raise Refused("the Mailgun signature block lacks timestamp, token or signature")
     expected = hmac.new(signing_key.encode(), f"{timestamp}{token}".encode(),
                         hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, str(given).lower()):
+    if not hmac.compare_digest(expected.encode(), str(given).lower().encode()):
         raise Refused("the Mailgun signature does not match (check the webhook signing key)")
     fresh(timestamp, now, max_age)
 
 
 def events(data: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
     e = data["event-data"]
-    if e.get("event") not in KINDS:
+    if not isinstance(e.get("event"), str) or e["event"] not in KINDS:
         return [], 1
     return [translate(e)], 0
 

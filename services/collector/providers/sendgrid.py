@@ -64,7 +64,8 @@ def events(body: bytes) -> tuple[list[dict[str, Any]], int]:
         raise NotProviderShape("not JSON: SendGrid posts a JSON array of events") from None
     if not isinstance(batch, list):
         raise NotProviderShape("SendGrid posts a JSON array of events")
-    out = [translate(e) for e in batch if isinstance(e, dict) and e.get("event") in KINDS]
+    out = [translate(e) for e in batch
+           if isinstance(e, dict) and isinstance(e.get("event"), str) and e["event"] in KINDS]
     return out, len(batch) - len(out)
 
 
