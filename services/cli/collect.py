@@ -19,22 +19,19 @@ def collect(ctx: click.Context, host: str, port: int | None) -> int:
     publishing to the input topics."""
     import uvicorn
 
-    from services.collector.app import create_app
+    from services.collector.app import WEBHOOK_SETTINGS, create_app, receivers
 
     s = settings_of(ctx)
-    webhooks = [name for name, on in (
-        ("sendgrid", s.sendgrid_verification_key.strip()), ("mailgun", s.mailgun_signing_key),
-        ("postmark", s.postmark_webhook_auth)) if on]
-    if not s.collect_write_keys and not webhooks:
-        print("pulse collect: nothing to collect: set PULSE_COLLECT_WRITE_KEYS "
-              '(JSON list of {"key", "source", "origins"}) or a provider\'s webhook key '
-              "(PULSE_SENDGRID_VERIFICATION_KEY, PULSE_MAILGUN_SIGNING_KEY, "
-              "PULSE_POSTMARK_WEBHOOK_AUTH)", file=sys.stderr)
-        return 2
     try:
+        webhooks = list(receivers(s))
         app = create_app(s)
     except ValueError as err:  # a provider's key that cannot be read
         print(f"pulse collect: {err}", file=sys.stderr)
+        return 2
+    if not s.collect_write_keys and not webhooks:
+        print("pulse collect: nothing to collect: set PULSE_COLLECT_WRITE_KEYS "
+              '(JSON list of {"key", "source", "origins"}) or a provider\'s webhook key '
+              f"({', '.join(WEBHOOK_SETTINGS.values())})", file=sys.stderr)
         return 2
     port = s.collect_port if port is None else port
     gc.collect()

@@ -9,8 +9,9 @@ import json
 import logging
 import math
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +25,40 @@ from services.collector.clients import client_address, find_key, networks, write
 from services.collector.limits import RateLimiter
 from services.collector.payloads import BodyError, Item, check, split
 from services.collector.producer import Publisher, Record, Unavailable
-from services.collector.providers import NotProviderShape, Refused, mailgun, postmark, sendgrid
+from services.collector.providers import (
+    NotProviderShape,
+    Receiver,
+    Refused,
+    mailgun,
+    postmark,
+    sendgrid,
+)
 from streams.settings import Settings
 
 TAG_JS = (Path(__file__).parent / "static" / "tag.js").read_bytes()
 BEACON_MAX_BYTES = 64 << 10
 log = logging.getLogger(__name__)
+
+
+WEBHOOK_SETTINGS = {"sendgrid": "PULSE_SENDGRID_VERIFICATION_KEY",
+                    "mailgun": "PULSE_MAILGUN_SIGNING_KEY",
+                    "postmark": "PULSE_POSTMARK_WEBHOOK_AUTH"}
+
+
+def receivers(settings: Settings) -> dict[str, Receiver]:
+    """Each configured provider's ``receive``, bound to its key; ValueError (no start) for a
+    SendGrid key that cannot be read."""
+    out: dict[str, Receiver] = {}
+    if settings.sendgrid_verification_key.strip():
+        out["sendgrid"] = partial(sendgrid.receive,
+                                  sendgrid.public_key(settings.sendgrid_verification_key))
+    if settings.mailgun_signing_key is not None:
+        out["mailgun"] = partial(mailgun.receive,
+                                 settings.mailgun_signing_key.get_secret_value())
+    if settings.postmark_webhook_auth is not None:
+        out["postmark"] = partial(postmark.receive,
+                                  settings.postmark_webhook_auth.get_secret_value())
+    return out
 
 
 class TooLarge(ValueError):
@@ -62,8 +91,11 @@ class Collector:
         self.trusted = networks(settings.collect_trusted_proxies)
         self.per_key = RateLimiter(settings.collect_rate_per_key)
         self.per_client = RateLimiter(settings.collect_rate_per_client)
-        key = settings.sendgrid_verification_key
-        self.sendgrid_key = sendgrid.public_key(key) if key.strip() else None  # bad: no start
+        self.receivers = receivers(settings)
+
+    def too_many(self, n: int) -> Response | None:
+        limit = self.settings.collect_max_events
+        return _error(413, f"{n} events in one request; at most {limit}") if n > limit else None
 
     def client(self, request: Request) -> str:
         peer = request.client.host if request.client else ""
@@ -80,9 +112,8 @@ class Collector:
             return _error(413, str(err))
         except BodyError as err:
             return _error(400, str(err))
-        if len(raws) > self.settings.collect_max_events:
-            return _error(413, f"{len(raws)} events in one request; at most "
-                               f"{self.settings.collect_max_events}")
+        if too_many := self.too_many(len(raws)):
+            return too_many
         now = time.monotonic()
         for limiter, who in ((self.per_key, key.source), (self.per_client, self.client(request))):
             wait = limiter.take(who, len(raws), now)
@@ -146,51 +177,25 @@ class Collector:
             return _error(503, str(err), retry_after=5)
         return Response(status_code=204, headers=cors)
 
-    async def sendgrid(self, request: Request) -> Response:
-        if self.sendgrid_key is None:
-            return _not_configured("sendgrid", "PULSE_SENDGRID_VERIFICATION_KEY")
-        key = self.sendgrid_key
-
-        def events(body: bytes) -> tuple[list[dict[str, Any]], int]:
-            sendgrid.verify(key, request.headers.get(sendgrid.SIGNATURE_HEADER),
-                            request.headers.get(sendgrid.TIMESTAMP_HEADER), body, time.time(),
-                            self.settings.webhook_max_age_seconds)
-            return sendgrid.events(body)
-        return await self.webhook(request, "sendgrid", events)
-
-    async def mailgun(self, request: Request) -> Response:
-        secret = self.settings.mailgun_signing_key
-        if secret is None:
-            return _not_configured("mailgun", "PULSE_MAILGUN_SIGNING_KEY")
-
-        def events(body: bytes) -> tuple[list[dict[str, Any]], int]:
-            data = mailgun.parse(body)
-            mailgun.verify(secret.get_secret_value(), data["signature"], time.time(),
-                           self.settings.webhook_max_age_seconds)
-            return mailgun.events(data)
-        return await self.webhook(request, "mailgun", events)
-
-    async def postmark(self, request: Request) -> Response:
-        auth = self.settings.postmark_webhook_auth
-        if auth is None:
-            return _not_configured("postmark", "PULSE_POSTMARK_WEBHOOK_AUTH")
-
-        def events(body: bytes) -> tuple[list[dict[str, Any]], int]:
-            postmark.verify(auth.get_secret_value(), request.headers.get("authorization"))
-            return postmark.events(body)
-        return await self.webhook(request, "postmark", events)
-
-    async def webhook(self, request: Request, provider: str,
-                      events: Callable[[bytes], tuple[list[dict[str, Any]], int]]) -> Response:
+    async def webhook(self, request: Request) -> Response:
         """A provider's request: verified, its opens and clicks published (each checked by
         the pipeline's decoder: a refused one is dead-lettered), the rest counted as
         ignored. 2xx only once Kafka has them; 401 tells the provider to retry later."""
+        provider = request.path_params["provider"]
+        if provider not in WEBHOOK_SETTINGS:
+            return _error(404, f"no webhook for {provider[:40]!r}: "
+                               f"one of {', '.join(WEBHOOK_SETTINGS)}")
+        receive = self.receivers.get(provider)
+        if receive is None:
+            return _error(404, f"the {provider} webhook is not configured: set "
+                               f"{WEBHOOK_SETTINGS[provider]}")
         wait = self.per_client.take(self.client(request), 1, time.monotonic())
         if wait:
             return _error(429, "rate limit: slow down", retry_after=wait)
         try:
             body = await read_body(request, self.settings.collect_max_body_bytes)
-            contract_events, ignored = events(body)
+            contract_events, ignored = receive(request.headers, body, time.time(),
+                                               self.settings.webhook_max_age_seconds)
         except TooLarge as err:
             return _error(413, str(err))
         except Refused as err:
@@ -198,9 +203,8 @@ class Collector:
             return _error(401, str(err))
         except NotProviderShape as err:
             return _error(400, str(err))
-        if len(contract_events) > self.settings.collect_max_events:
-            return _error(413, f"{len(contract_events)} events in one request; at most "
-                               f"{self.settings.collect_max_events}")
+        if too_many := self.too_many(len(contract_events)):
+            return too_many
         items = check([json.dumps(e, separators=(",", ":")).encode() for e in contract_events])
         try:
             await self.publish(items, provider)
@@ -212,10 +216,6 @@ class Collector:
 
     async def healthz(self, request: Request) -> Response:
         return PlainTextResponse("ok")
-
-
-def _not_configured(provider: str, setting: str) -> JSONResponse:
-    return _error(404, f"the {provider} webhook is not configured: set {setting}")
 
 
 def create_app(settings: Settings, publisher: Publisher | None = None) -> Starlette:
@@ -230,8 +230,6 @@ def create_app(settings: Settings, publisher: Publisher | None = None) -> Starle
         Route("/v1/events", c.events, methods=["POST"]),
         Route("/tag.js", c.tag_js),
         Route("/v1/tag", c.tag, methods=["POST", "OPTIONS"]),
-        Route("/v1/webhooks/sendgrid", c.sendgrid, methods=["POST"]),
-        Route("/v1/webhooks/mailgun", c.mailgun, methods=["POST"]),
-        Route("/v1/webhooks/postmark", c.postmark, methods=["POST"]),
+        Route("/v1/webhooks/{provider}", c.webhook, methods=["POST"]),
         Route("/healthz", c.healthz),
     ], lifespan=lifespan)

@@ -142,26 +142,20 @@ def test_provider_webhooks_land_once_each_and_refuse_what_they_did_not_sign(
         assert post(f"{base}/postmark", json.dumps({**pm_open, "Tag": "x"}).encode(),
                     basic(creds))[0] == 401
     assert post(f"{base}/postmark", json.dumps(pm_open).encode(), {})[0] == 401
+    assert post(f"{base}/mandrill", b"[]", {})[0] == 404  # not a provider we take
 
     pulse_env.cli("run", "--drain", timeout=300)
     rows = pulse_env.query(
         "SELECT splitByChar(':', event_id)[1] AS provider, type, account_id, non_human, "
         "count() AS n FROM abm.events FINAL GROUP BY ALL ORDER BY provider, type, non_human")
-    assert rows == [
-        {"provider": "mailgun", "type": "email_click", "account_id": "mailgun",
-         "non_human": "", "n": 1},
-        {"provider": "mailgun", "type": "email_open", "account_id": "mailgun",
-         "non_human": "", "n": 1},
-        {"provider": "mailgun", "type": "email_open", "account_id": "mailgun",
-         "non_human": "privacy_proxy_open", "n": 1},
-        {"provider": "postmark", "type": "email_click", "account_id": "exampleco",
-         "non_human": "", "n": 1},
-        {"provider": "postmark", "type": "email_open", "account_id": "exampleco",
-         "non_human": "", "n": 1},
-        {"provider": "sendgrid", "type": "email_click", "account_id": "testco",
-         "non_human": "", "n": 1},
-        {"provider": "sendgrid", "type": "email_open", "account_id": "testco",
-         "non_human": "", "n": 1},
+    assert [tuple(r.values()) for r in rows] == [
+        ("mailgun", "email_click", "mailgun", "", 1),
+        ("mailgun", "email_open", "mailgun", "", 1),
+        ("mailgun", "email_open", "mailgun", "privacy_proxy_open", 1),  # Apple's bot
+        ("postmark", "email_click", "exampleco", "", 1),
+        ("postmark", "email_open", "exampleco", "", 1),
+        ("sendgrid", "email_click", "testco", "", 1),
+        ("sendgrid", "email_open", "testco", "", 1),
     ]
     ids = pulse_env.query("SELECT groupArray(event_id) AS ids FROM "
                           "(SELECT event_id FROM abm.events FINAL WHERE event_id LIKE 's%' "

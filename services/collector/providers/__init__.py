@@ -8,10 +8,17 @@ pipeline's decoder dead-letters the event with its own reason instead of it vani
 
 from __future__ import annotations
 
+import json
 import math
 import re
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
+
+# A provider's request as events: (headers, raw body, now, max age) -> (contract events,
+# how many of the provider's events were not opens or clicks). Raises Refused or
+# NotProviderShape. Each provider module's ``receive``, bound to its key.
+Receiver = Callable[[Mapping[str, str], bytes, float, float], tuple[list[dict[str, Any]], int]]
 
 
 class Refused(Exception):
@@ -21,6 +28,17 @@ class Refused(Exception):
 
 class NotProviderShape(ValueError):
     """Authentic, but not the provider's JSON shape (answered 400)."""
+
+
+def json_body(body: bytes, expect: type, shape: str) -> Any:
+    """The body as JSON of type ``expect``; NotProviderShape naming ``shape`` otherwise."""
+    try:
+        value = json.loads(body)
+    except ValueError:
+        raise NotProviderShape(f"not JSON: {shape}") from None
+    if not isinstance(value, expect):
+        raise NotProviderShape(shape)
+    return value
 
 
 def fresh(timestamp: object, now: float, max_age: float, future: float = 300.0) -> float:

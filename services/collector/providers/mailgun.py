@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
+from collections.abc import Mapping
 from typing import Any
 
 from services.collector.providers import (
@@ -15,6 +15,7 @@ from services.collector.providers import (
     contract,
     first,
     fresh,
+    json_body,
     mapping,
     provider_id,
     text,
@@ -24,14 +25,20 @@ from services.collector.providers import (
 KINDS = {"opened": "email_open", "clicked": "email_click"}
 
 
+SHAPE = 'Mailgun posts {"signature": {...}, "event-data": {...}}'
+
+
+def receive(signing_key: str, headers: Mapping[str, str], body: bytes, now: float,
+            max_age: float) -> tuple[list[dict[str, Any]], int]:
+    data = parse(body)
+    verify(signing_key, data["signature"], now, max_age)  # the signature is in the body
+    return events(data)
+
+
 def parse(body: bytes) -> dict[str, Any]:
-    try:
-        data = json.loads(body)
-    except ValueError:
-        raise NotProviderShape("not JSON: Mailgun posts {signature, event-data}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("signature"), dict) \
-            or not isinstance(data.get("event-data"), dict):
-        raise NotProviderShape('expected {"signature": {...}, "event-data": {...}}')
+    data: dict[str, Any] = json_body(body, dict, SHAPE)
+    if not all(isinstance(data.get(k), dict) for k in ("signature", "event-data")):
+        raise NotProviderShape(SHAPE)
     return data
 
 

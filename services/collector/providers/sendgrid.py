@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
+from collections.abc import Mapping
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -15,11 +15,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 
 from services.collector.providers import (
-    NotProviderShape,
     Refused,
     contract,
     first,
     fresh,
+    json_body,
     provider_id,
     text,
     unix_time,
@@ -56,14 +56,16 @@ def verify(key: ec.EllipticCurvePublicKey, signature: str | None, timestamp: str
     fresh(timestamp, now, max_age)
 
 
+def receive(key: ec.EllipticCurvePublicKey, headers: Mapping[str, str], body: bytes,
+            now: float, max_age: float) -> tuple[list[dict[str, Any]], int]:
+    verify(key, headers.get(SIGNATURE_HEADER), headers.get(TIMESTAMP_HEADER), body, now,
+           max_age)
+    return events(body)
+
+
 def events(body: bytes) -> tuple[list[dict[str, Any]], int]:
     """(contract events, how many of the provider's events were not opens or clicks)."""
-    try:
-        batch = json.loads(body)
-    except ValueError:
-        raise NotProviderShape("not JSON: SendGrid posts a JSON array of events") from None
-    if not isinstance(batch, list):
-        raise NotProviderShape("SendGrid posts a JSON array of events")
+    batch = json_body(body, list, "SendGrid posts a JSON array of events")
     out = [translate(e) for e in batch
            if isinstance(e, dict) and isinstance(e.get("event"), str) and e["event"] in KINDS]
     return out, len(batch) - len(out)
