@@ -245,8 +245,13 @@ class Settings(BaseSettings):
         None, description="`user:password` Postmark sends as basic auth (put them in the "
         "webhook URL); unset: POST /v1/webhooks/postmark answers 404.")
     webhook_max_age_seconds: float = Field(
-        86_400.0, gt=0, description="Oldest signed webhook timestamp accepted (SendGrid, "
-        "Mailgun); older is refused as a replay. A day covers the providers' retries.")
+        86_400.0, gt=0, le=7 * 86_400, description="Oldest signed webhook timestamp accepted "
+        "(SendGrid, Mailgun); older is refused as a replay. A day covers the providers' "
+        "retries; at most 7 days (the Mailgun token ledger keeps 8).")
+    http_request_timeout_seconds: float = Field(
+        30.0, gt=0, description="A request to the collector or the web app must arrive whole "
+        "(headers and body) within this long of its first byte; a slower one is answered 408 "
+        "and its connection closed (slow clients cannot hold connections open).")
     web_host: str = Field("127.0.0.1", description="`pulse serve` binds this address; beyond "
                           "loopback it needs users or a trusted sign-in header.")
     web_port: int = Field(8080, ge=0, le=65535, description="`pulse serve` port.")

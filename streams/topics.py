@@ -12,6 +12,7 @@ class TopicSpec:
     doc: str
     compacted: bool = False
     max_message_bytes: int | None = None  # None: the broker's default (1 MB)
+    retention_ms: int | None = None  # None: the broker's default (7 days)
 
 
 # Input topics take records up to 4 MB, so an oversized event reaches the dead letters
@@ -58,6 +59,12 @@ TOPICS: tuple[TopicSpec, ...] = (
     TopicSpec("ip_ranges", 1,
               "IP ranges (JSON), keyed by cidr|kind|account_id. Produced by "
               "`pulse ip-ranges load`; every worker reads all of it.", compacted=True),
+    TopicSpec("webhook_tokens", 1,
+              "Mailgun signature tokens and a digest of the event each signed (keyed by a "
+              "hash of the token). Produced and read by every collector replica: the first "
+              "record of a token decides, so a captured signature cannot sign another "
+              "event. One partition orders every claim; kept 8 days (longer than "
+              "PULSE_WEBHOOK_MAX_AGE_SECONDS may be).", retention_ms=8 * 86_400_000),
     TopicSpec("suppressions", 1,
               "People erased by `pulse forget` (keyed by person_key, the keyed hash of their "
               "email): every worker drops their events at ingest.", compacted=True),
@@ -66,4 +73,5 @@ INPUT_TOPICS = ("web_visits", "email_opens", "email_clicks", "ad_clicks")
 DEAD_LETTERS = "dead_letters"
 ACCOUNT_ACTIVITY = "account_activity"
 SURGE_ALERTS = "surge_alerts"
+WEBHOOK_TOKENS = "webhook_tokens"
 REFERENCE_TOPICS = ("accounts", "contacts", "ip_ranges", "suppressions")

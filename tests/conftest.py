@@ -135,22 +135,32 @@ class PulseEnv:
         return KafkaProducer(bootstrap_servers=self.settings.kafka_bootstrap, acks="all")
 
 
-@pytest.fixture
-def pulse_env(kafka_bootstrap: str, tmp_path: Path) -> Iterator[PulseEnv]:
+@contextlib.contextmanager
+def isolated_env(kafka_bootstrap: str, where: Path) -> Iterator[PulseEnv]:
+    """A PulseEnv of its own (topics, consumer group, PULSE_HOME under ``where``); its
+    background processes are killed at the end."""
     run = uuid.uuid4().hex[:10]
     env = PulseEnv({
-        "PULSE_HOME": str(tmp_path / "home"),
+        "PULSE_HOME": str(where / "home"),
         "PULSE_KAFKA_BOOTSTRAP": kafka_bootstrap,
         "PULSE_TOPIC_PREFIX": f"t{run}.",
         "PULSE_APP_ID": f"pulse-{run}",
         "PULSE_BATCH_SECONDS": "0.2",
         "PULSE_REFERENCE_REFRESH_SECONDS": "0.5",
     })
-    yield env
-    for proc in env.procs:  # a failed test leaves no worker behind
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(30)
+    try:
+        yield env
+    finally:
+        for proc in env.procs:  # a failed test leaves no worker behind
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(30)
+
+
+@pytest.fixture
+def pulse_env(kafka_bootstrap: str, tmp_path: Path) -> Iterator[PulseEnv]:
+    with isolated_env(kafka_bootstrap, tmp_path) as env:
+        yield env
 
 
 def wait_for(predicate: Any, timeout: float = 60.0, interval: float = 0.3,

@@ -20,6 +20,7 @@ def collect(ctx: click.Context, host: str, port: int | None) -> int:
     import uvicorn
 
     from services.collector.app import WEBHOOK_SETTINGS, create_app, receivers
+    from services.runtime import http_server
 
     s = settings_of(ctx)
     try:
@@ -39,8 +40,8 @@ def collect(ctx: click.Context, host: str, port: int | None) -> int:
     print(f"AccountPulse collector on http://{host}:{port}/  "
           f"({len(s.collect_write_keys)} write keys; webhooks: {', '.join(webhooks) or 'none'})"
           "  Ctrl-C stops it", flush=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False,
-                server_header=False)
+    uvicorn.Server(http_server.config(
+        app, host, port, s.http_request_timeout_seconds)).run()
     return 0
 
 

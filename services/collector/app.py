@@ -21,10 +21,11 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from services.collector import tags
+from services.collector.bodies import TooLarge, UnsupportedEncoding, read_body
 from services.collector.clients import client_address, find_key, networks, write_key
 from services.collector.limits import RateLimiter
 from services.collector.payloads import BodyError, Item, check, split
-from services.collector.producer import Publisher, Record, Unavailable
+from services.collector.producer import NotQueued, Publisher, Record, Unavailable
 from services.collector.providers import (
     NotProviderShape,
     Receiver,
@@ -33,6 +34,7 @@ from services.collector.providers import (
     postmark,
     sendgrid,
 )
+from services.collector.replays import TokenLedger
 from streams.settings import Settings
 
 TAG_JS = (Path(__file__).parent / "static" / "tag.js").read_bytes()
@@ -61,27 +63,24 @@ def receivers(settings: Settings) -> dict[str, Receiver]:
     return out
 
 
-class TooLarge(ValueError):
-    pass
-
-
-async def read_body(request: Request, limit: int) -> bytes:
-    """The body, refusing more than ``limit`` bytes without reading further."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise TooLarge(f"body over {limit} bytes")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise TooLarge(f"body over {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def _error(status: int, message: str, retry_after: float | None = None) -> JSONResponse:
     headers = {"Retry-After": str(max(1, math.ceil(retry_after)))} if retry_after else None
     return JSONResponse({"error": message}, status_code=status, headers=headers)
+
+
+def _unreadable(err: ValueError) -> JSONResponse:
+    status = (413 if isinstance(err, TooLarge) else 415 if isinstance(err, UnsupportedEncoding)
+              else 400)
+    return _error(status, str(err))
+
+
+def _unavailable(err: Unavailable) -> JSONResponse:
+    """503. What it promises is all that is true: records handed to the producer before the
+    broker failed to acknowledge them may still land once it is back."""
+    if isinstance(err, NotQueued):
+        return _error(503, f"{err}: nothing was accepted; send again", retry_after=5)
+    return _error(503, f"{err}: some of these events may still land; send them all again "
+                       "(their event ids make a resend count once)", retry_after=5)
 
 
 class Collector:
@@ -92,6 +91,8 @@ class Collector:
         self.per_key = RateLimiter(settings.collect_rate_per_key)
         self.per_client = RateLimiter(settings.collect_rate_per_client)
         self.receivers = receivers(settings)
+        self.ledger = TokenLedger(settings, self.publisher) if "mailgun" in self.receivers \
+            else None
 
     def too_many(self, n: int) -> Response | None:
         limit = self.settings.collect_max_events
@@ -108,10 +109,8 @@ class Collector:
         try:
             body = await read_body(request, self.settings.collect_max_body_bytes)
             raws = split(body, request.headers.get("content-type", ""))
-        except TooLarge as err:
-            return _error(413, str(err))
-        except BodyError as err:
-            return _error(400, str(err))
+        except (TooLarge, UnsupportedEncoding, BodyError) as err:
+            return _unreadable(err)
         if too_many := self.too_many(len(raws)):
             return too_many
         now = time.monotonic()
@@ -123,7 +122,7 @@ class Collector:
         try:
             await self.publish(items, key.source)
         except Unavailable as err:
-            return _error(503, f"{err}; nothing was accepted, send again", retry_after=5)
+            return _unavailable(err)
         results: list[dict[str, Any]] = [
             {"index": i.index, "status": "accepted", "event_id": i.event_id} if i.accepted else
             {"index": i.index, "status": "rejected", "error": i.error} for i in items]
@@ -132,11 +131,24 @@ class Collector:
                              "events": results})
 
     async def publish(self, items: list[Item], source: str) -> None:
+        """The accepted events, acknowledged (or Unavailable); then the rejected ones, which
+        the pipeline dead-letters with their bytes. Rejected records are queued only once
+        every accepted one is acknowledged, so a 503 leaves none behind, and a resend after
+        it makes one dead letter each, not two (accepted events count once by their ids)."""
         headers = [("source", source.encode())]
-        records: list[Record] = [
-            (i.topic, (i.event_id or f"rejected-{i.index}").encode(), i.raw, headers)
-            for i in items]  # rejected ones too: the pipeline dead-letters them with their bytes
-        await self.publisher.publish(records)
+
+        def records(accepted: bool) -> list[Record]:
+            return [(i.topic, (i.event_id or f"rejected-{i.index}").encode(), i.raw, headers)
+                    for i in items if i.accepted is accepted]
+
+        await self.publisher.publish(records(True))
+        try:
+            await self.publisher.publish(records(False))
+        except NotQueued:
+            raise
+        except Unavailable as err:  # queued: they land when the broker acknowledges them
+            log.warning("dead letters of rejected events not yet acknowledged",
+                        extra={"error": str(err)})
 
     async def tag_js(self, request: Request) -> Response:
         return Response(TAG_JS, media_type="application/javascript", headers={
@@ -155,14 +167,16 @@ class Collector:
                 "Access-Control-Allow-Headers": "Content-Type", "Access-Control-Max-Age": "600"})
         try:
             key_text, beacons = tags.parse(await read_body(request, BEACON_MAX_BYTES))
-        except (TooLarge, tags.BeaconError) as err:
-            return _error(400, str(err))
+        except (TooLarge, UnsupportedEncoding, BodyError) as err:
+            return _unreadable(err)
         key = find_key(key_text, self.settings.collect_write_keys)
         if key is None:
             return _error(401, "unknown write key")
         if origin not in key.origins:
             return _error(403, f"origin {origin[:200]!r} is not allowed for this key")
         cors = {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+        if tags.opted_out(request.headers):  # the tag is silent then; a copied one is too
+            return Response(status_code=204, headers=cors)
         client = self.client(request)
         wait = self.per_client.take(client, max(len(beacons), 1), time.monotonic())
         if wait:
@@ -174,7 +188,7 @@ class Collector:
         try:
             await self.publish(items, key.source)
         except Unavailable as err:
-            return _error(503, str(err), retry_after=5)
+            return _unavailable(err)
         return Response(status_code=204, headers=cors)
 
     async def webhook(self, request: Request) -> Response:
@@ -196,25 +210,43 @@ class Collector:
             body = await read_body(request, self.settings.collect_max_body_bytes)
             contract_events, ignored = receive(request.headers, body, time.time(),
                                                self.settings.webhook_max_age_seconds)
-        except TooLarge as err:
-            return _error(413, str(err))
+        except (TooLarge, UnsupportedEncoding, BodyError) as err:
+            return _unreadable(err)
         except Refused as err:
             log.warning("webhook refused", extra={"provider": provider, "why": str(err)})
             return _error(401, str(err))
         except NotProviderShape as err:
             return _error(400, str(err))
+        if provider == "mailgun" and self.ledger is not None:
+            try:
+                first_use = await self.ledger.claim(*mailgun.signed(body))
+            except Unavailable as err:
+                return _unavailable(err)
+            if not first_use:
+                log.warning("webhook refused", extra={"provider": provider,
+                                                      "why": "signature token used before"})
+                return _error(401, "this Mailgun signature token already signed another "
+                                   "event (a replayed signature)")
         if too_many := self.too_many(len(contract_events)):
             return too_many
         items = check([json.dumps(e, separators=(",", ":")).encode() for e in contract_events])
         try:
             await self.publish(items, provider)
         except Unavailable as err:
-            return _error(503, f"{err}; nothing was accepted, send again", retry_after=5)
+            return _unavailable(err)
         accepted = sum(1 for i in items if i.accepted)
         return JSONResponse({"accepted": accepted, "rejected": len(items) - accepted,
                              "ignored": ignored})
 
     async def healthz(self, request: Request) -> Response:
+        """Ready: the broker takes records (a load balancer stops sending while it does not,
+        instead of each request waiting for its 503)."""
+        if await self.publisher.reachable():
+            return PlainTextResponse("ok")
+        return PlainTextResponse("broker not reachable", status_code=503)
+
+    async def livez(self, request: Request) -> Response:
+        """Alive: the process answers (restart it only when this fails)."""
         return PlainTextResponse("ok")
 
 
@@ -224,6 +256,8 @@ def create_app(settings: Settings, publisher: Publisher | None = None) -> Starle
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
+        if c.ledger is not None:
+            await c.ledger.close()
         await c.publisher.close()
 
     return Starlette(routes=[
@@ -232,4 +266,5 @@ def create_app(settings: Settings, publisher: Publisher | None = None) -> Starle
         Route("/v1/tag", c.tag, methods=["POST", "OPTIONS"]),
         Route("/v1/webhooks/{provider}", c.webhook, methods=["POST"]),
         Route("/healthz", c.healthz),
+        Route("/livez", c.livez),
     ], lifespan=lifespan)

@@ -6,12 +6,23 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from streams.ingest.codecs import TOPIC_OF_TYPE, DecodeError, decode
 
 
 class BodyError(ValueError):
     """The body as a whole cannot be read (not one of the three shapes)."""
+
+
+def loads(data: bytes | str) -> Any:
+    """``json.loads`` whose every refusal is a ValueError: a body nested deeper than the
+    parser's recursion limit raises RecursionError, which no ``except ValueError`` catches
+    (a 60 KB ``[[[...]]]`` answered 500 with a traceback)."""
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise ValueError("invalid JSON: nested too deeply") from None
 
 
 @dataclass(frozen=True)
@@ -36,11 +47,11 @@ def split(body: bytes, content_type: str = "") -> list[bytes]:
     if text[:1] == b"[" and not ndjson:
         try:
             return _elements(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             return [text]  # one record, rejected with the decoder's reason
     if text[:1] == b"{" and not ndjson:
         try:
-            one = json.loads(text)
+            one = loads(text)
         except ValueError:
             one = None
         if isinstance(one, dict):  # one event, perhaps pretty-printed over several lines
@@ -94,7 +105,7 @@ def check(raws: list[bytes]) -> list[Item]:
 def _topic_guess(raw: bytes) -> str:
     """Where a rejected event goes to be dead-lettered: its type's topic when it names one."""
     try:
-        kind = json.loads(raw).get("type")
+        kind = loads(raw).get("type")
     except (ValueError, AttributeError):
         kind = None
     return TOPIC_OF_TYPE.get(kind, "web_visits") if isinstance(kind, str) else "web_visits"

@@ -4,22 +4,30 @@ be trusted with: the time, the address and the user agent of the request."""
 
 from __future__ import annotations
 
-import json
 import re
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
+
+from services.collector.payloads import BodyError, loads
 
 _ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 
 
-class BeaconError(ValueError):
+class BeaconError(BodyError):
     pass
+
+
+def opted_out(headers: Mapping[str, str]) -> bool:
+    """Do Not Track or Global Privacy Control: the tag sends nothing then, and the server
+    lands nothing (a copy of the tag that ignores them, or a replayed beacon)."""
+    return headers.get("sec-gpc", "").strip() == "1" or headers.get("dnt", "").strip() == "1"
 
 
 def parse(body: bytes) -> tuple[str, list[dict[str, Any]]]:
     """(write key, beacon events); BeaconError if it is not a tag's beacon."""
     try:
-        data = json.loads(body)
+        data = loads(body)
     except ValueError:
         raise BeaconError("not JSON") from None
     if not isinstance(data, dict) or not isinstance(data.get("key"), str) \

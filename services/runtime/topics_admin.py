@@ -43,6 +43,8 @@ def ensure_topics(settings: Settings) -> list[str]:
             configs = {"cleanup.policy": "compact"} if spec.compacted else {}
             if spec.max_message_bytes:
                 configs["max.message.bytes"] = str(spec.max_message_bytes)
+            if spec.retention_ms:
+                configs["retention.ms"] = str(spec.retention_ms)
             wanted.append(NewTopic(name, spec.partitions or settings.input_partitions,
                                    settings.topic_replication,
                                    topic_configs=configs))

@@ -74,6 +74,7 @@ class WarehouseReader:
 def serve(settings: Settings, host: str, port: int, ready: threading.Event | None = None) -> int:
     import uvicorn
 
+    from services.runtime import http_server
     from services.web.app import create_app
 
     access = access_for(settings, host)  # ValueError: unsafe to serve here
@@ -83,9 +84,8 @@ def serve(settings: Settings, host: str, port: int, ready: threading.Event | Non
         lag = LagMonitor(settings)
         lag.reading()  # the first reading starts now, so the ops page has one when opened
         app = create_app(reader, access, session_secret(settings), lag)
-        config = uvicorn.Config(app, host=host, port=port, log_level="warning",
-                                access_log=False, server_header=False)
-        server = uvicorn.Server(config)
+        server = uvicorn.Server(http_server.config(
+            app, host, port, settings.http_request_timeout_seconds))
         mode = ("open (loopback demo)" if access.open else
                 f"sign-in via {access.header}" if access.header else
                 f"sign-in ({len(access.users)} users)")

@@ -8,12 +8,13 @@ pipeline's decoder dead-letters the event with its own reason instead of it vani
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
+
+from services.collector.payloads import loads
 
 # A provider's request as events: (headers, raw body, now, max age) -> (contract events,
 # how many of the provider's events were not opens or clicks). Raises Refused or
@@ -33,7 +34,7 @@ class NotProviderShape(ValueError):
 def json_body(body: bytes, expect: type, shape: str) -> Any:
     """The body as JSON of type ``expect``; NotProviderShape naming ``shape`` otherwise."""
     try:
-        value = json.loads(body)
+        value = loads(body)
     except ValueError:
         raise NotProviderShape(f"not JSON: {shape}") from None
     if not isinstance(value, expect):
