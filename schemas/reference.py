@@ -74,6 +74,14 @@ def _flag(value: object) -> object:
     return value
 
 
+def _path_safe(value: str) -> str:
+    """'.' and '..' cannot name a page of their own: browsers resolve them (escaped or not)
+    as steps up the path, so the account's link would open another page."""
+    if value in (".", ".."):
+        raise ValueError(f"{value!r} cannot be an account id")
+    return value
+
+
 def _blank_none(value: object) -> object:
     return None if isinstance(value, str) and not value.strip() else value
 
@@ -89,7 +97,7 @@ class Account(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True, str_strip_whitespace=True)
     schema_ver: ClassVar[str] = "account/1-0-3"
 
-    account_id: Annotated[str, Field(min_length=1, max_length=256)]
+    account_id: Annotated[str, Field(min_length=1, max_length=256), AfterValidator(_path_safe)]
     name: Annotated[str, Field(min_length=1)]
     domains: Annotated[list[Domain], BeforeValidator(_split)] = Field(default_factory=list)
     ip_ranges: Annotated[list[Cidr], BeforeValidator(_split)] = Field(default_factory=list)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from clickhouse_connect.driver.exceptions import OperationalError
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -23,11 +24,14 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from services.warehouse import WarehouseBusy
 from services.web import data, format
-from services.web.auth import Access, Throttle, verify_password
+from services.web.auth import SESSION_SECONDS, Access, Revocations, Throttle, verify_password
 from services.web.lag import LagMonitor
 
 log = logging.getLogger("pulse.web")
+# What the world does to a query: no server, no holder, a cut connection, a timeout.
+WAREHOUSE_UNREACHABLE = (OperationalError, ConnectionError, OSError, TimeoutError, WarehouseBusy)
 HERE = Path(__file__).resolve().parent
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
@@ -51,9 +55,11 @@ def templates() -> Environment:
 
 class WebApp:
     def __init__(self, read: data.Reader, access: Access, lag: LagMonitor | None,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 revoked: Revocations | None = None) -> None:
         self.read = read
         self.access = access
+        self.revoked = revoked or Revocations(None)
         self.lag = lag
         self.clock = clock
         self.env = templates()
@@ -126,6 +132,7 @@ class WebApp:
                 self.throttle.succeeded(name)
                 request.session.clear()
                 request.session["user"] = name
+                request.session["sid"] = secrets.token_urlsafe(18)  # what sign-out revokes
                 request.session["csrf"] = secrets.token_urlsafe(24)
                 return RedirectResponse(target, status_code=303)
             self.throttle.failed(name, time.monotonic())
@@ -137,10 +144,19 @@ class WebApp:
     async def logout(self, request: Request) -> Response:
         form = await request.form()
         if hmac.compare_digest(str(form.get("csrf", "")), csrf_token(request)):
+            if sid := request.session.get("sid"):
+                self.revoked.revoke(str(sid), time.time())
             request.session.clear()
         return RedirectResponse("/login", status_code=303)
 
     async def healthz(self, request: Request) -> Response:
+        """Ready: the warehouse answers a query (pages cannot be shown otherwise)."""
+        try:
+            await run_in_threadpool(self.read, "SELECT 1 AS ok", {})
+        except WAREHOUSE_UNREACHABLE as err:
+            log.warning("health check: the warehouse does not answer",
+                        extra={"error": f"{type(err).__name__}: {err}"[:300]})
+            return PlainTextResponse("warehouse not reachable", status_code=503)
         return PlainTextResponse("ok")
 
 
@@ -182,7 +198,7 @@ def _safe_next(target: str) -> str:
     return target
 
 
-def _gate(access: Access) -> Callable[..., Any]:
+def _gate(access: Access, revoked: Revocations) -> Callable[..., Any]:
     class Gate:
         """Signed-in users only (unless the app is open); security headers on every answer;
         server time of each request logged at debug."""
@@ -210,7 +226,7 @@ def _gate(access: Access) -> Callable[..., Any]:
 
             path = scope["path"]
             if not access.open and not path.startswith(PUBLIC):
-                user = _user(scope, access)
+                user = _user(scope, access, revoked)
                 if not user:
                     if access.header:
                         response: Response = PlainTextResponse(
@@ -227,19 +243,24 @@ def _gate(access: Access) -> Callable[..., Any]:
     return Gate
 
 
-def _user(scope: dict[str, Any], access: Access) -> str:
+def _user(scope: dict[str, Any], access: Access, revoked: Revocations) -> str:
     if access.header:
         wanted = access.header.lower().encode()
         for k, v in scope.get("headers", []):
             if k == wanted and v.strip():
                 return str(v.decode("latin-1").strip())
         return ""
-    return str(scope.get("session", {}).get("user", ""))
+    session = scope.get("session", {})
+    sid = session.get("sid")
+    if not sid or revoked.revoked(str(sid)):  # signed out (this copy of the cookie or another)
+        return ""
+    return str(session.get("user", ""))
 
 
 def create_app(read: data.Reader, access: Access, secret: str, lag: LagMonitor | None = None,
-               clock: Callable[[], datetime] | None = None) -> Starlette:
-    web = WebApp(read, access, lag, clock or (lambda: datetime.now(UTC)))
+               clock: Callable[[], datetime] | None = None,
+               revoked: Revocations | None = None) -> Starlette:
+    web = WebApp(read, access, lag, clock or (lambda: datetime.now(UTC)), revoked)
     routes = [
         Route("/", web.accounts),
         Route("/accounts/{account_id:path}", web.account),
@@ -252,8 +273,8 @@ def create_app(read: data.Reader, access: Access, secret: str, lag: LagMonitor |
     ]
     middleware = [  # outermost first: the gate reads the session
         Middleware(SessionMiddleware, secret_key=secret, session_cookie="pulse_session",
-                   max_age=12 * 3600, same_site="strict", https_only=access.secure_cookies),
-        Middleware(_gate(access)),
+                   max_age=SESSION_SECONDS, same_site="strict", https_only=access.secure_cookies),
+        Middleware(_gate(access, web.revoked)),
     ]
     return Starlette(routes=routes, middleware=middleware,
                      exception_handlers={404: _not_found})

@@ -100,6 +100,57 @@ def session_secret(settings: Settings) -> str:
     return path.read_text().strip()
 
 
+SESSION_SECONDS = 12 * 3600
+
+
+class Revocations:
+    """Sessions signed out before they expire. The session lives in a signed cookie, so
+    without this a copy of the cookie kept working for 12 hours after sign-out. Kept in a
+    file (one ``expiry session-id`` line each) under PULSE_HOME, so a restart, or another
+    web process on the same PULSE_HOME, refuses them too; entries go once the session
+    would have expired anyway."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._revoked: dict[str, float] = {}
+        self._seen: float = -1.0  # mtime of the file as last read
+
+    def revoke(self, session_id: str, now: float) -> None:
+        self._reload()
+        self._revoked[session_id] = now + SESSION_SECONDS
+        self._revoked = {k: t for k, t in self._revoked.items() if t > now}
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(".tmp")
+            tmp.write_text("".join(f"{t:.0f} {k}\n" for k, t in self._revoked.items()))
+            tmp.replace(self.path)
+            self._seen = self.path.stat().st_mtime
+
+    def revoked(self, session_id: str) -> bool:
+        self._reload()
+        return session_id in self._revoked
+
+    def _reload(self) -> None:
+        if self.path is None:
+            return
+        try:
+            mtime = self.path.stat().st_mtime
+        except FileNotFoundError:
+            return
+        if mtime == self._seen:
+            return
+        revoked = {}
+        for line in self.path.read_text().splitlines():
+            expiry, _, session_id = line.partition(" ")
+            if session_id and expiry.isdigit():
+                revoked[session_id] = float(expiry)
+        self._revoked, self._seen = revoked, mtime
+
+
+def revocations(settings: Settings) -> Revocations:
+    return Revocations(settings.home_dir / "run" / "web-revoked")
+
+
 class Throttle:
     """Sign-in attempts per user name: after ``limit`` failures within ``window`` seconds
     the name is refused until the window has passed (password guessing gets 5 tries per 15

@@ -64,12 +64,27 @@ def sparkline(points: Sequence[tuple[date, float]], today: date, days: int = 30)
     return [float(by_day.get(today - timedelta(days=days - 1 - i), 0.0)) for i in range(days)]
 
 
-def accounts_page(read: Reader, f: AccountFilters, today: date) -> Listing:
-    page = max(f.page, 1)
-    rows = run(read, "web_accounts", today=today, q=f.q, tier=f.tier, owner=f.owner,
-               status=f.status, customers=int(f.customers), limit=PAGE_SIZE,
-               offset=(page - 1) * PAGE_SIZE)
+def paged(read: Reader, name: str, page: int, **parameters: Any) -> Listing:
+    """One page of a listing query (its rows carry ``total``). A page past the last one
+    (an old link, a hand-typed number) shows the last page, never "nothing here"."""
+    page = max(page, 1)
+
+    def rows_of(p: int) -> list[Row]:
+        return run(read, name, **parameters, limit=PAGE_SIZE, offset=(p - 1) * PAGE_SIZE)
+
+    rows = rows_of(page)
+    if not rows and page > 1:
+        first = run(read, name, **parameters, limit=1, offset=0)
+        page = max(1, -(-int(first[0]["total"]) // PAGE_SIZE)) if first else 1
+        rows = rows_of(page) if first else []
     total = int(rows[0]["total"]) if rows else 0
+    return Listing(rows, total, page, max(1, -(-total // PAGE_SIZE)))
+
+
+def accounts_page(read: Reader, f: AccountFilters, today: date) -> Listing:
+    listing = paged(read, "web_accounts", f.page, today=today, q=f.q, tier=f.tier,
+                    owner=f.owner, status=f.status, customers=int(f.customers))
+    rows = listing.rows
     ids = [r["account_id"] for r in rows]
     trends: dict[str, list[tuple[date, float]]] = {}
     if ids:
@@ -77,7 +92,7 @@ def accounts_page(read: Reader, f: AccountFilters, today: date) -> Listing:
             trends.setdefault(t["account_id"], []).append((t["day"], t["score"]))
     for r in rows:
         r["trend"] = sparkline(trends.get(r["account_id"], []), today)
-    return Listing(rows, total, page, max(1, -(-total // PAGE_SIZE)))
+    return listing
 
 
 def owners_and_tiers(read: Reader) -> tuple[list[str], list[str]]:
@@ -182,11 +197,8 @@ class AlertFilters:
 
 
 def alerts_page(read: Reader, f: AlertFilters) -> Listing:
-    page = max(f.page, 1)
-    rows = run(read, "web_alerts", kind=f.kind, tier=f.tier, owner=f.owner, accounts=[],
-               limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-    total = int(rows[0]["total"]) if rows else 0
-    return Listing(rows, total, page, max(1, -(-total // PAGE_SIZE)))
+    return paged(read, "web_alerts", f.page, kind=f.kind, tier=f.tier, owner=f.owner,
+                 accounts=[])
 
 
 def match_rates(rows: Sequence[Row], today: date) -> tuple[dict[str, Any], list[Row]]:

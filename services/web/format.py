@@ -4,8 +4,10 @@ the page's script shows them in the viewer's time zone."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime
 from typing import Any
+from urllib.parse import quote
 
 from markupsafe import Markup, escape
 
@@ -47,10 +49,27 @@ def label(value: str) -> str:
     return (value or "").replace("_", " ")
 
 
+def path_segment(value: Any) -> str:
+    """An id as one URL path segment. Jinja's urlencode leaves '/' alone, so an account id
+    '../alerts' linked to another page; here every reserved character is escaped, and a
+    bare '.' or '..' too (a browser resolves those as steps up the path)."""
+    quoted = quote(str(value), safe="")
+    return quoted.replace(".", "%2E") if quoted in (".", "..") else quoted
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def visible(value: str) -> str:
+    """Bytes a person cannot see (NUL and the other controls, as dead letters carry them)
+    written as \\xNN, so the page shows them and holds no raw control bytes."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value or "")
+
+
 def shorten(value: str, size: int = 60) -> str:
     value = value or ""
     return value if len(value) <= size else value[: size - 1] + "…"
 
 
 FILTERS = {"num": num, "pct": pct, "when": when, "as_json": as_json, "label": label,
-           "shorten": shorten, "e": escape}
+           "shorten": shorten, "e": escape, "path_segment": path_segment, "visible": visible}

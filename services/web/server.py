@@ -16,7 +16,7 @@ from services.warehouse import (
     migrate,
     open_warehouse,
 )
-from services.web.auth import access_for, session_secret
+from services.web.auth import access_for, revocations, session_secret
 from services.web.data import Row
 from services.web.lag import LagMonitor
 from streams.settings import Settings
@@ -83,7 +83,8 @@ def serve(settings: Settings, host: str, port: int, ready: threading.Event | Non
         refresh_rollups(reader.warehouse)
         lag = LagMonitor(settings)
         lag.reading()  # the first reading starts now, so the ops page has one when opened
-        app = create_app(reader, access, session_secret(settings), lag)
+        app = create_app(reader, access, session_secret(settings), lag,
+                         revoked=revocations(settings))
         server = uvicorn.Server(http_server.config(
             app, host, port, settings.http_request_timeout_seconds))
         mode = ("open (loopback demo)" if access.open else

@@ -5,11 +5,15 @@ without a reload, and the sign-in rules hold."""
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import json
 import os
+import socket
 import subprocess
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -19,7 +23,7 @@ import pytest
 
 from services.runtime.local_kafka import free_port
 from services.web.auth import hash_password
-from tests.conftest import PULSE, PulseEnv
+from tests.conftest import PULSE, PulseEnv, wait_for
 from tests.support.services import chromium, wait_serving
 
 pytestmark = pytest.mark.integration
@@ -257,3 +261,101 @@ def test_sign_in_rules(demo, browser, tmp_path):
     proc.terminate()
     proc.wait(30)
     time.sleep(0.5)
+
+
+def _holder(demo: PulseEnv) -> object:
+    from services.warehouse import running_holder
+    from services.warehouse.holder import HolderWarehouse
+
+    holder = running_holder(demo.settings)
+    assert holder is not None, "pulse serve holds the embedded warehouse"
+    return HolderWarehouse(holder)
+
+
+def _exchange(base: str, path: str, cookie: str = "", form: dict[str, str] | None = None
+              ) -> tuple[int, str, str]:
+    """(status, the session cookie it set or '', body) without following redirects."""
+    conn = http.client.HTTPConnection(base.removeprefix("http://"), timeout=30)
+    headers = {"Cookie": f"pulse_session={cookie}"} if cookie else {}
+    body = None
+    if form is not None:
+        body = urllib.parse.urlencode(form)
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    conn.request("POST" if form is not None else "GET", path, body, headers)
+    r = conn.getresponse()
+    set_cookie = r.getheader("set-cookie") or ""
+    new = set_cookie.split("pulse_session=", 1)[1].split(";", 1)[0] \
+        if "pulse_session=" in set_cookie else ""
+    text = r.read().decode()
+    conn.close()
+    return r.status, new, text
+
+
+def _csrf(html: str) -> str:
+    return html.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+
+
+def test_d6_sign_out_revokes_every_copy_of_the_session(demo):
+    users = json.dumps({"ann": hash_password("a long password")})
+    proc, base = serve(demo, PULSE_WEB_USERS=users)
+    _, cookie, html = _exchange(base, "/login")
+    status, cookie, _ = _exchange(base, "/login", cookie, {
+        "username": "ann", "password": "a long password", "next": "/", "csrf": _csrf(html)})
+    assert status == 303 and cookie
+    stolen = cookie  # a copy, as from a shared machine or a proxy's log
+    status, _, page = _exchange(base, "/", cookie)
+    assert status == 200
+    assert _exchange(base, "/logout", cookie, {"csrf": _csrf(page)})[0] == 303
+    assert _exchange(base, "/", stolen)[0] == 303  # to /login: the copy is dead too
+    proc.terminate()
+    proc.wait(30)
+    proc, base = serve(demo, PULSE_WEB_USERS=users)  # and stays dead after a restart
+    assert _exchange(base, "/", stolen)[0] == 303
+    proc.terminate()
+    proc.wait(30)
+
+
+def test_d7_account_ids_with_slashes_link_to_their_own_page(demo, site, page):
+    """(The ids '.' and '..' are refused at load: tests/unit/test_hostile_reference.py.)"""
+    _holder(demo).insert("abm.accounts", ["account_id", "name", "domains", "tier"],
+                         [["../alerts", "Slash Probe Co", [], "3"]])
+    page.goto(site + "/?q=Slash+Probe")
+    page.get_by_role("link", name="Slash Probe Co").click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text().startswith("Slash Probe Co"), page.url
+    assert page.url.endswith("/accounts/..%2Falerts")
+    assert page.errors == []
+
+
+def test_o6_ops_page_shows_control_bytes_escaped(demo, site):
+    _holder(demo).insert("abm.dead_letters", ["topic", "partition", "offset", "payload", "error",
+                                              "received_at"],
+                         [["web_visits", 0, 999_999, b'{"a":"\x00\x01"}\x7f',
+                           "invalid JSON: probe \x00", datetime.now(UTC)]])
+    with urllib.request.urlopen(site + "/ops", timeout=30) as r:
+        html = r.read().decode()
+    assert not any(c in html for c in "\x00\x01\x7f")
+    assert '{"a":"\\x00\\x01"}\\x7f' in html.replace("&#34;", '"')
+
+
+def test_ops_page_shows_the_consumer_lag_of_each_input_topic(demo, site):
+    def lag_shown() -> str:
+        with urllib.request.urlopen(site + "/ops", timeout=30) as r:
+            html = r.read().decode()
+        return html if "<dt>Lag web visits</dt>" in html else ""
+
+    html = wait_for(lag_shown, 60, interval=2, what="the ops page to show the lag")
+    for topic in ("web visits", "email opens", "email clicks", "ad clicks"):
+        assert f"<dt>Lag {topic}</dt><dd>0</dd>" in html  # the demo has drained
+    assert "not reachable" not in html and "could not read" not in html
+
+
+def test_d3_web_app_bounds_headers_too(site):
+    host, port = site.removeprefix("http://").split(":")
+    s = socket.create_connection((host, int(port)))
+    with contextlib.suppress(OSError):  # the server may close while this is still sending
+        s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * (1 << 20) + b"\r\n\r\n")
+    s.settimeout(10)
+    assert s.recv(100).startswith(b"HTTP/1.1 431 ")
+    s.close()
+    assert _status(site + "/healthz") == 200

@@ -136,3 +136,12 @@ def test_domains_use_idna_2008_fass_is_not_fass():
     index.add("fass.de", "other")
     index.add("xn--fa-hia.de", "fass")
     assert index.lookup("faß.de").account_id == "fass"
+
+
+def test_d7_dot_segments_are_refused_as_account_ids(tmp_path):
+    path = csv_file(tmp_path, b"account_id,name,domains,ip_ranges,tier\n..,Up,,,1\n.,Here,,,1\n"
+                              b"../alerts,Slash,,,1\n", "accounts.csv")
+    with pytest.raises(CsvError) as err:
+        read_csv(path, Account, ACCOUNT_HEADER)
+    assert err.value.problems == ["line 2: account_id: '..' cannot be an account id",
+                                  "line 3: account_id: '.' cannot be an account id"]

@@ -1,12 +1,21 @@
-"""The web app's sign-in rules, as pure functions."""
+"""The web app's sign-in rules and health answer, without a server."""
 
 from __future__ import annotations
 
 import pytest
 
-from services.web.app import _safe_next
-from services.web.auth import access_for, hash_password, is_loopback, verify_password
+from services.web.app import _safe_next, create_app
+from services.web.auth import (
+    SESSION_SECONDS,
+    Access,
+    Revocations,
+    access_for,
+    hash_password,
+    is_loopback,
+    verify_password,
+)
 from streams.settings import Settings
+from tests.support.asgi import request
 
 
 def test_password_hash_round_trip_and_salted():
@@ -61,3 +70,24 @@ def test_sign_in_throttle_per_user_name():
     assert t.blocked("ann", 161)
     t.succeeded("ann")
     assert not t.blocked("ann", 161)
+
+
+def test_d6_a_signed_out_session_stays_out_in_every_process(tmp_path):
+    path = tmp_path / "run" / "web-revoked"
+    one, other = Revocations(path), Revocations(path)
+    one.revoke("sid-a", now=1_000.0)
+    assert one.revoked("sid-a") and other.revoked("sid-a")  # another web process, a restart
+    assert not other.revoked("sid-b")
+    other.revoke("sid-b", now=1_000.0 + SESSION_SECONDS + 1)  # sid-a's session has expired
+    assert one.revoked("sid-b") and not one.revoked("sid-a")
+
+
+def test_web_health_says_whether_the_warehouse_answers():
+    def down(sql: str, parameters: dict) -> list[dict]:
+        raise ConnectionError("the warehouse holder went away")
+
+    access = Access({"ann": hash_password("a long password")}, "", secure_cookies=False)
+    assert request(create_app(lambda sql, p: [{"ok": 1}], access, "s" * 32), "/healthz") \
+        == (200, b"ok")
+    assert request(create_app(down, access, "s" * 32), "/healthz") \
+        == (503, b"warehouse not reachable")

@@ -136,6 +136,18 @@ def test_accounts_exact_rows(read):
     assert acme["trend"][-3] == 4.0 and sum(acme["trend"]) == 11.5  # stitched e9
 
 
+def test_a_page_past_the_last_shows_the_last_page(read, monkeypatch):
+    monkeypatch.setattr(data, "PAGE_SIZE", 3)
+    for asked in (2, 3, 1000):
+        page = data.accounts_page(read, data.AccountFilters(page=asked), TODAY)
+        assert (page.page, page.pages, page.total) == (2, 2, 4)
+        assert [r["account_id"] for r in page.rows] == ["initech"]
+    assert data.accounts_page(read, data.AccountFilters(q="nobody", page=5), TODAY).rows == []
+    monkeypatch.setattr(data, "PAGE_SIZE", 1)
+    alerts = data.alerts_page(read, data.AlertFilters(page=9))
+    assert (alerts.page, alerts.pages, [a["alert_id"] for a in alerts.rows]) == (2, 2, ["a2"])
+
+
 def test_account_filters_and_search(read):
     ids = lambda **f: [r[0] for r in listing(read, **f)]  # noqa: E731
     assert ids(tier="2") == ["globex"]
