@@ -325,9 +325,13 @@ class Settings(BaseSettings):
         return None
 
     def masked(self) -> dict[str, object]:
-        """Settings as logged at start-up: secrets and DSN passwords masked."""
+        """Settings as logged at start-up: secrets and DSN passwords masked (SecretStr
+        fields dump as stars; the rest that identify or open something are masked here)."""
         out = self.model_dump(mode="json")
         out["person_key_secret"] = "***"
+        out["web_users"] = {name: "***" for name in out["web_users"]}  # scrypt hashes
+        if out["sendgrid_verification_key"]:
+            out["sendgrid_verification_key"] = "***"
         for d in out["alert_destinations"]:
             d["secret"] = "***" if d.get("secret") else None
             d["url"] = _mask_url(d["url"])

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import gc
+import logging
 import sys
 
 import click
 
 from services.cli import settings_of
+
+log = logging.getLogger("pulse.collect")
 
 
 @click.command()
@@ -35,6 +38,7 @@ def collect(ctx: click.Context, host: str, port: int | None) -> int:
               f"({', '.join(WEBHOOK_SETTINGS.values())})", file=sys.stderr)
         return 2
     port = s.collect_port if port is None else port
+    log.info("collector starting", extra={"settings": s.masked()})
     gc.collect()
     gc.freeze()  # the imports' objects out of the collector: young-generation sweeps only
     print(f"AccountPulse collector on http://{host}:{port}/  "

@@ -78,6 +78,7 @@ def serve(settings: Settings, host: str, port: int, ready: threading.Event | Non
     from services.web.app import create_app
 
     access = access_for(settings, host)  # ValueError: unsafe to serve here
+    log.info("web app starting", extra={"settings": settings.masked()})
     reader = WarehouseReader(settings)
     try:
         refresh_rollups(reader.warehouse)
