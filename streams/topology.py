@@ -18,22 +18,29 @@ become Faust topics. Agents are thin loops over their modules' logic.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import partial
 from typing import Any
 
 import faust
 
 from streams.alerts.delivery import Delivery
 from streams.blocking import Blocking
+from streams.ingest.batch import BatchResult
 from streams.ingest.pipeline import Pipeline
+from streams.ingest.rows import DeadLetterRow
 from streams.reference.follower import follow
 from streams.reference.state import ReferenceData
+from streams.retries import retrying
 from streams.settings import Settings
 from streams.surge.agent import SurgeDetection
 from streams.topics import ACCOUNT_ACTIVITY, DEAD_LETTERS, INPUT_TOPICS, SURGE_ALERTS
 from streams.warehouse.events import ClickHouseSink
+
+log = logging.getLogger("pulse.reference")
 
 
 class Role(StrEnum):
@@ -71,6 +78,15 @@ class Topics:
                    activity=raw(ACCOUNT_ACTIVITY), alerts=raw(SURGE_ALERTS))
 
 
+@dataclass(frozen=True)
+class ReferenceStart:
+    """Where the start-up catch-up of the reference topics stopped, and the dead letters
+    of the records it could not read."""
+
+    positions: dict[tuple[str, int], int]
+    dead_letters: list[DeadLetterRow] = field(default_factory=list)
+
+
 @dataclass
 class Graph:
     """What a worker runs, for drains and summaries: the parts of its roles."""
@@ -83,8 +99,7 @@ class Graph:
 
 
 def declare(app: faust.App, settings: Settings, roles: Iterable[Role], sink: ClickHouseSink,
-            reference: ReferenceData, reference_positions: dict[tuple[str, int], int],
-            ) -> Graph:
+            reference: ReferenceData, reference_start: ReferenceStart) -> Graph:
     roles = frozenset(roles)
     topics = Topics.declare(app, settings)
     graph = Graph(roles)
@@ -105,8 +120,20 @@ def declare(app: faust.App, settings: Settings, roles: Iterable[Role], sink: Cli
     if roles & {Role.PIPELINE, Role.SURGE}:
         rebuilds = Blocking("reference")
 
+        async def dead_letters(rows: Sequence[DeadLetterRow]) -> None:
+            """Unreadable reference records: in abm.dead_letters and on their topic, as
+            the pipeline's are (each worker finds them; their position keeps one row)."""
+            await retrying(partial(rebuilds, sink.write, BatchResult(dead_letters=list(rows))),
+                           log, "landing reference dead letters failed; retrying")
+            sent = [await topics.dead_letters.send(
+                key=f"{r.topic}:{r.partition}:{r.offset}".encode(), value=r.message())
+                for r in rows]
+            for fut in sent:
+                await fut
+
         async def follow_reference() -> None:
-            await follow(settings, reference, reference_positions, rebuilds)
+            await follow(settings, reference, reference_start.positions, rebuilds,
+                         dead_letters, reference_start.dead_letters)
 
         app.task(follow_reference)
     return graph

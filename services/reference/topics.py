@@ -6,12 +6,14 @@ import json
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from services.progress import Steps
 from services.warehouse import Warehouse
+from streams.ingest.rows import DeadLetterRow
 from streams.reference.state import range_key
 from streams.settings import Settings
 from streams.topics import REFERENCE_TOPICS
@@ -108,13 +110,16 @@ def range_row(cidr: str, account_id: str, kind: str, source: str) -> tuple[str, 
                                                "kind": kind, "source": source}
 
 
-def read_all(settings: Settings, apply: Callable[[list[Record]], object]
-             ) -> dict[tuple[str, int], int]:
+def read_all(settings: Settings,
+             apply: Callable[[list[Record]], list[tuple[int, str]]]
+             ) -> tuple[dict[tuple[str, int], int], list[DeadLetterRow]]:
     """Every record of the reference topics up to now, handed to ``apply`` a poll at a time
-    (a million ranges are never all in memory as records), and the positions reached."""
+    (a million ranges are never all in memory as records): the positions reached, and a
+    dead letter for each record ``apply`` refused (index, reason)."""
     consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False,
                              client_id="pulse-reference", consumer_timeout_ms=2000,
                              isolation_level="read_committed")
+    dead: list[DeadLetterRow] = []
     try:
         tps = [TopicPartition(settings.topic(k), p) for k in REFERENCE_TOPICS
                for p in sorted(consumer.partitions_for_topic(settings.topic(k)) or ())]
@@ -125,10 +130,13 @@ def read_all(settings: Settings, apply: Callable[[list[Record]], object]
         remaining = {tp for tp in tps if ends[tp] > 0}
         while remaining:
             for tp, messages in consumer.poll(timeout_ms=1000, max_records=50000).items():
-                apply([(kind_of[tp.topic], m.key, m.value) for m in messages])
+                refused = apply([(kind_of[tp.topic], m.key, m.value) for m in messages])
+                now = datetime.now(UTC)
+                dead += [DeadLetterRow(tp.topic, tp.partition, messages[i].offset,
+                                       messages[i].value or b"", why, now) for i, why in refused]
                 if consumer.position(tp) >= ends[tp]:
                     remaining.discard(tp)
-        return {(tp.topic, tp.partition): ends[tp] for tp in tps}
+        return {(tp.topic, tp.partition): ends[tp] for tp in tps}, dead
     finally:
         consumer.close()
 

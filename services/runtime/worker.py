@@ -38,7 +38,7 @@ from streams.app import create_app
 from streams.config import free_mail, learning_rules, non_human_filter
 from streams.reference.state import ReferenceData
 from streams.settings import Settings
-from streams.topology import ALL_ROLES, Graph, Role, consumer_group, declare
+from streams.topology import ALL_ROLES, Graph, ReferenceStart, Role, consumer_group, declare
 from streams.warehouse.events import ClickHouseSink
 
 log = logging.getLogger("pulse.run")
@@ -87,15 +87,16 @@ class WorkerWarehouse:
 
 
 def load_reference(settings: Settings, warehouse: WorkerWarehouse, sink: ClickHouseSink,
-                   roles: frozenset[Role]) -> tuple[ReferenceData, dict[tuple[str, int], int]]:
+                   roles: frozenset[Role]) -> tuple[ReferenceData, ReferenceStart]:
     """Reference data read from its topics; the full attributor for the pipeline, the
-    accounts alone for surge detection."""
+    accounts alone for surge detection. The records it could not read are dead letters,
+    landed by the follower once the worker runs."""
     reference = ReferenceData(free_mail(settings), non_human_filter(settings),
                               settings.name_cutoff, settings.name_margin, settings.min_prefix,
                               attribute=Role.PIPELINE in roles)
     if warehouse.direct is not None:
         seed_from_warehouse(settings, warehouse.direct)
-    positions = read_all(settings, reference.apply)
+    positions, dead_letters = read_all(settings, reference.apply)
     reference.rebuild()
     if Role.PIPELINE in roles:
         try:
@@ -103,7 +104,7 @@ def load_reference(settings: Settings, warehouse: WorkerWarehouse, sink: ClickHo
             reference.learn_ip_blocks(sink.query, learning_rules(settings))
         except ConnectionError as err:  # a holder still starting: the timers do it shortly
             log.warning("reading links and learned blocks failed", extra={"error": str(err)})
-    return reference, positions
+    return reference, ReferenceStart(positions, dead_letters)
 
 
 @dataclass(frozen=True)
@@ -176,10 +177,10 @@ def run(settings: Settings, roles: Iterable[Role] = ALL_ROLES, drain: bool = Fal
     warehouse = WorkerWarehouse(settings)
     sink = ClickHouseSink(warehouse.client, ENGINE_LOCK,
                           timedelta(days=settings.stitch_lookback_days))
-    reference, positions = load_reference(settings, warehouse, sink, roles)
+    reference, start = load_reference(settings, warehouse, sink, roles)
     group = consumer_group(settings, roles)
     app = create_app(settings, group)
-    graph = declare(app, settings, roles, sink, reference, positions)
+    graph = declare(app, settings, roles, sink, reference, start)
     worker = PulseWorker(app, loglevel=settings.log_level.lower(), quiet=True,
                          redirect_stdouts=False, override_logging=False)
     worker.spinner = None  # its terminal escapes would garble CLI output

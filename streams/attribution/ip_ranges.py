@@ -163,7 +163,11 @@ class IpRangeTable:
         contested: dict[int, set[RangeClaim]] = {}  # networks claimed more than once
         self.refused: list[str] = []
         for claim in claims:
-            net = normalise_network(claim.cidr)
+            try:
+                net = normalise_network(claim.cidr)
+            except ValueError:  # a record no loader wrote: ignored (and logged), not fatal
+                self.refused.append(f"{claim.cidr[:60]!r}: not a network ({_who(claim)})")
+                continue
             if net.prefixlen < minimum.get(net.version, 0):
                 self.refused.append(f"{net}: shorter than /{minimum[net.version]} "
                                     f"({_who(claim)})")

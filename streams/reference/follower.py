@@ -1,28 +1,66 @@
 """Following the reference topics while a worker runs: a load reaches running workers in a
 second or two, without a restart. Every worker reads every partition (no consumer group),
-from where its start-up catch-up stopped, committed records only (loads are transactions)."""
+from where its start-up catch-up stopped, committed records only (loads are transactions).
+
+It never gives up. A record no loader wrote becomes a dead letter (topic, partition,
+offset, bytes, reason) and following goes on: a worker left on frozen reference data would
+silently stop honouring `pulse forget`. A failure about the world (the broker gone, the
+warehouse refusing the dead letters) is retried with backoff from the last record done.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import KafkaError
 
+from streams.ingest.rows import DeadLetterRow
 from streams.reference.state import ReferenceData
 from streams.settings import Settings
 from streams.topics import REFERENCE_TOPICS
+from streams.warehouse.failures import is_transient
 
 log = logging.getLogger("pulse.reference")
+DeadLetters = Callable[[Sequence[DeadLetterRow]], Awaitable[None]]
+Positions = dict[tuple[str, int], int]
 
 
-async def follow(settings: Settings, reference: ReferenceData,
-                 positions: dict[tuple[str, int], int],
-                 blocking: Callable[..., Awaitable[Any]]) -> None:
+async def follow(settings: Settings, reference: ReferenceData, positions: Positions,
+                 blocking: Callable[..., Awaitable[Any]], dead_letters: DeadLetters,
+                 pending: Sequence[DeadLetterRow] = (), first_delay: float = 1.0,
+                 max_delay: float = 30.0) -> None:
     """Apply reference records as they arrive, and rebuild once a load has stopped
-    arriving (``blocking`` runs the rebuild off the event loop)."""
+    arriving (``blocking`` runs the rebuild off the event loop). ``pending``: dead letters
+    of the start-up catch-up, landed first. ``positions`` advance as records are done."""
+    delay = first_delay
+    while True:
+        started = asyncio.get_running_loop().time()
+        try:
+            if pending:
+                await dead_letters(pending)
+                pending = ()
+            await _follow(settings, reference, positions, blocking, dead_letters)
+        except asyncio.CancelledError:
+            raise
+        except Exception as err:
+            if not (isinstance(err, KafkaError) or is_transient(err)):
+                raise  # a failure of ours must show, not loop quietly
+            if asyncio.get_running_loop().time() - started > max_delay:
+                delay = first_delay  # it had been following well: a new outage
+            log.warning("following reference topics failed; retrying",
+                        extra={"error": f"{type(err).__name__}: {err}"[:300],
+                               "retry_in_s": delay})
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, max_delay)
+
+
+async def _follow(settings: Settings, reference: ReferenceData, positions: Positions,
+                  blocking: Callable[..., Awaitable[Any]], dead_letters: DeadLetters) -> None:
     kind_of = {settings.topic(k): k for k in REFERENCE_TOPICS}
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap,
                                 enable_auto_commit=False, group_id=None,
@@ -39,13 +77,18 @@ async def follow(settings: Settings, reference: ReferenceData,
             if not batch:
                 continue
             while batch:  # keep reading while a load is still arriving
-                reference.apply((kind_of[tp.topic], m.key, m.value)
-                                for tp, ms in batch.items() for m in ms)
+                messages = [(tp, m) for tp, ms in batch.items() for m in ms]
+                refused = reference.apply([(kind_of[tp.topic], m.key, m.value)
+                                           for tp, m in messages])
+                if refused:
+                    now = datetime.now(UTC)
+                    await dead_letters([
+                        DeadLetterRow(messages[i][0].topic, messages[i][0].partition,
+                                      messages[i][1].offset, messages[i][1].value or b"",
+                                      why, now) for i, why in refused])
+                for tp, m in messages:
+                    positions[(tp.topic, tp.partition)] = m.offset + 1
                 batch = await consumer.getmany(timeout_ms=300)
             await blocking(reference.rebuild)
-    except asyncio.CancelledError:
-        raise
-    except Exception as err:  # never take the worker down; log and stop following
-        log.error("following reference topics failed", extra={"error": str(err)})
     finally:
         await consumer.stop()

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC
 from sys import intern
 from typing import Any
 
+from pydantic import ValidationError
+
 from infra import query
-from schemas.reference import Account, Contact
+from schemas.reference import IP_RANGE_KINDS, Account, Contact
 from streams.attribution.chain import Attributor, build_attributor
 from streams.attribution.identities import IdentityLink, IdentityLinks
 from streams.attribution.ip_ranges import RangeClaim
@@ -26,6 +29,45 @@ log = logging.getLogger("pulse.reference")
 
 Query = Callable[..., Sequence[Sequence[Any]]]  # (sql, parameters=None) -> rows
 LEARNED_IP_SQL = query("learned_ip_evidence")
+
+
+_CIDR = re.compile(r"^[0-9A-Fa-f:.]{2,45}/\d{1,3}$")
+
+
+def _text_fields(d: object, *names: str) -> list[str]:
+    if not isinstance(d, dict):
+        raise ValueError(f"expected a JSON object, got {type(d).__name__}")
+    values = [d.get(n) for n in names]
+    wrong = [n for n, v in zip(names, values, strict=True) if not isinstance(v, str)]
+    if wrong:
+        raise ValueError(f"{', '.join(wrong)} missing or not text")
+    return values  # type: ignore[return-value]
+
+
+def _contact(d: object) -> tuple[str, str]:
+    account_id, title = _text_fields({"title": "", **d} if isinstance(d, dict) else d,
+                                     "account_id", "title")
+    return account_id, title
+
+
+def _range(d: object) -> tuple[str, str, str]:
+    """A range record's fields, its network checked for shape (a full parse happens once,
+    in the table, which ignores and logs what still does not parse)."""
+    cidr, account_id, kind = _text_fields(d, "cidr", "account_id", "kind")
+    if not _CIDR.match(cidr):
+        raise ValueError(f"cidr {cidr[:60]!r} is not a network")
+    if kind not in IP_RANGE_KINDS:
+        raise ValueError(f"kind {kind[:40]!r} is not one of {', '.join(IP_RANGE_KINDS)}")
+    return cidr, account_id, kind
+
+
+def _reason(err: BaseException) -> str:
+    if isinstance(err, RecursionError):
+        return "not JSON (nested too deeply)"
+    if isinstance(err, ValidationError):
+        return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'value'}: {e['msg']}"
+                         for e in err.errors(include_url=False, include_input=False))[:500]
+    return f"{type(err).__name__}: {err}"[:500]
 
 
 def range_key(cidr: str, kind: str, account_id: str) -> str:
@@ -74,35 +116,46 @@ class ReferenceData:
         self.attributor: Attributor = build_attributor([], [], free_mail, non_human=non_human,
                                                        learned=self.learned)
 
-    def apply(self, records: Iterable[tuple[str, bytes | None, bytes | None]]) -> int:
-        """Apply (topic name without prefix, key, value) records; a null value deletes."""
-        n = 0
-        for kind, key, value in records:
-            if key is None or (not self.attribute and kind != "accounts"):
+    def apply(self, records: Iterable[tuple[str, bytes | None, bytes | None]]
+              ) -> list[tuple[int, str]]:
+        """Apply (topic name without prefix, key, value) records; a null value deletes.
+        A record that is not what the loaders write (a stray producer, a corrupted value)
+        changes nothing: its (index, reason) is returned, for the caller to dead-letter."""
+        refused: list[tuple[int, str]] = []
+        for i, (kind, key, value) in enumerate(records):
+            if not self.attribute and kind != "accounts":
                 continue  # surge detection keeps the accounts only
-            k = key.decode()
-            n += 1
-            if kind == "suppressions":
-                if value is None:
-                    self.suppressed.discard(k)
-                else:
-                    self.suppressed.add(k)
-                continue
-            target: dict[str, Any] = (self.accounts if kind == "accounts" else self.contacts
-                                      if kind == "contacts" else self.ranges)
+            try:
+                self._apply_one(kind, key, value)
+            except (ValueError, RecursionError) as err:
+                refused.append((i, f"unreadable {kind} record: {_reason(err)}"))
+        return refused
+
+    def _apply_one(self, kind: str, key: bytes | None, value: bytes | None) -> None:
+        if key is None:
+            raise ValueError("no key")
+        k = key.decode()  # UnicodeDecodeError is a ValueError
+        if kind == "suppressions":  # any value suppresses: when in doubt, keep them out
             if value is None:
-                target.pop(k, None)
+                self.suppressed.discard(k)
             else:
-                d = json.loads(value)
-                if kind == "accounts":
-                    target[k] = Account.model_construct(**d)
-                elif kind == "contacts":
-                    target[k] = (d["account_id"], d.get("title", ""))
-                else:
-                    # Interned: a million ranges name a few thousand accounts and five kinds.
-                    target[k] = RangeClaim(d["cidr"], intern(d["account_id"]), intern(d["kind"]),
-                                           "ip_ranges")
-        return n
+                self.suppressed.add(k)
+            return
+        target: dict[str, Any] = (self.accounts if kind == "accounts" else self.contacts
+                                  if kind == "contacts" else self.ranges)
+        if value is None:
+            target.pop(k, None)
+        elif kind == "accounts":
+            target[k] = Account.model_validate_json(value)
+        else:
+            d = json.loads(value)
+            if kind == "contacts":
+                target[k] = _contact(d)
+            else:
+                # Interned: a million ranges name a few thousand accounts and five kinds.
+                cidr, account_id, range_kind = _range(d)
+                target[k] = RangeClaim(cidr, intern(account_id), intern(range_kind),
+                                       "ip_ranges")
 
     def rebuild(self) -> Attributor:
         self.version += 1

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 import random
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from services.publisher import route
-from tests.conftest import PulseEnv
+from tests.conftest import PulseEnv, wait_for
 from tests.fault.oracle import ACCOUNTS_CSV, Feed, assert_exact, good_events
 
 pytestmark = pytest.mark.fault
@@ -168,3 +169,71 @@ def test_hostile_input_is_counted_or_dead_lettered_and_never_stops_a_drain(pulse
                                 "event_id IN ('outlook-open', 'gmail-open')").result_rows)
         assert counted == {"outlook-open": "", "gmail-open": ""}
     assert "dead-lettered" in out
+
+
+def reference_garbage() -> list[tuple[str, bytes, bytes]]:
+    """(topic, key, value) of records no loader writes, on every reference topic (the
+    broker itself refuses keyless records on these compacted topics)."""
+    deep = b"[" * 50_000 + b"]" * 50_000
+    out: list[tuple[str, bytes, bytes]] = []
+    for topic in ("accounts", "contacts", "ip_ranges", "suppressions"):
+        out.append((topic, b"\xff\xfe-key", b"{}"))
+    for topic in ("accounts", "contacts", "ip_ranges"):
+        out += [(topic, b"g1", b"{oops"), (topic, b"g2", deep), (topic, b"g3", b"[1, 2]"),
+                (topic, b"g4", b"\xff\xfe")]
+    out += [("accounts", b"g5", b'{"account_id": 7, "name": ["x"]}'),
+            ("contacts", b"g5", b'{"account_id": null, "title": 3}'),
+            ("ip_ranges", b"g5", b'{"cidr": "not a network", "account_id": "", "kind": "isp"}'),
+            ("ip_ranges", b"g6", b'{"cidr": "10.9.0.0/16", "account_id": "x", "kind": "moon"}')]
+    return out
+
+
+def test_garbage_on_every_reference_topic_never_stops_following_nor_forget(pulse_env: PulseEnv):
+    """A worker that met garbage on the reference topics keeps following them: a later
+    `pulse forget` and a later account load reach it while it runs, and every garbage
+    record is a dead letter with its position; a worker started on top of it starts."""
+    pulse_env.stack(accounts="account_id,name,domains,ip_ranges,tier\n"
+                             "acc1,Account 1,acc1.com,10.1.0.0/16,1\n",
+                    contacts="email,account_id\nanna@acc1.com,acc1\nbob@acc1.com,acc1\n")
+    proc = pulse_env.start_pipeline()
+    producer = pulse_env.producer()
+    garbage = reference_garbage()
+    for topic, key, value in garbage:
+        producer.send(pulse_env.topic(topic), key=key, value=value)
+    producer.flush()
+    producer.close()
+
+    def dead() -> list[dict[str, object]]:
+        return pulse_env.query("SELECT topic, partition, offset, error FROM abm.dead_letters "
+                               "FINAL ORDER BY topic, offset")
+
+    wait_for(lambda: len(dead()) == len(garbage), 60, what="the garbage's dead letters")
+    assert all(str(d["error"]).startswith("unreadable ") for d in dead())
+    pulse_env.cli("forget", "anna@acc1.com")
+    (pulse_env.files / "later.csv").write_text("account_id,name,domains,ip_ranges,tier\n"
+                                               "acc9,Account 9,acc9.com,10.9.0.0/16,2\n")
+    pulse_env.cli("accounts", "load", str(pulse_env.files / "later.csv"))
+    time.sleep(3)  # the load and the suppression reach the running worker in a second or two
+
+    def opened(event_id: str, email: str) -> dict[str, object]:
+        return {"event_id": event_id, "type": "email_open", "ts": NOW.isoformat(),
+                "email": email, "campaign_id": "q4"}
+
+    pulse_env.publish_events([opened("anna-after", "anna@acc1.com"),
+                              opened("bob-after", "bob@acc1.com"),
+                              visit("acc9-after", NOW, ip="10.9.3.4")])
+
+    def landed() -> dict[str, str]:
+        return {str(r["event_id"]): str(r["account_id"]) for r in pulse_env.query(
+            "SELECT event_id, account_id FROM abm.events FINAL")}
+
+    wait_for(lambda: {"bob-after", "acc9-after"} <= set(landed()), 60, what="landing")
+    time.sleep(1)
+    assert landed() == {"bob-after": "acc1", "acc9-after": "acc9"}  # anna: forgotten
+    proc.terminate()
+    proc.wait(60)
+
+    pulse_env.publish_events([opened("bob-later", "bob@acc1.com")])
+    out = pulse_env.cli("run", "--drain", timeout=300).stdout  # starts over the garbage
+    assert "1 landed" in out
+    assert len(dead()) == len(garbage)  # the same positions: the same dead letters

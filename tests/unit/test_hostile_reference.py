@@ -145,3 +145,31 @@ def test_d7_dot_segments_are_refused_as_account_ids(tmp_path):
         read_csv(path, Account, ACCOUNT_HEADER)
     assert err.value.problems == ["line 2: account_id: '..' cannot be an account id",
                                   "line 3: account_id: '.' cannot be an account id"]
+
+
+def test_unreadable_reference_records_are_refused_one_by_one_and_change_nothing():
+    from streams.ingest.non_human import NonHumanFilter
+    from streams.reference.state import ReferenceData
+
+    ref = ReferenceData(frozenset(), NonHumanFilter())
+    good = b'{"account_id": "acme", "name": "Acme", "domains": ["acme.com"], "tier": "1"}'
+    refused = ref.apply([
+        ("accounts", b"acme", good),
+        ("accounts", b"bad", b'{"account_id": 7}'),
+        ("contacts", b"a@acme.com", b'{"account_id": "acme", "title": "CFO"}'),
+        ("contacts", b"b@acme.com", b"[1]"),
+        ("ip_ranges", b"r1", b'{"cidr": "10.0.0.0/8", "account_id": "acme", "kind": "company"}'),
+        ("ip_ranges", b"r2", b'{"cidr": "10.0.0.0/8", "account_id": "acme", "kind": "moon"}'),
+        ("ip_ranges", b"r3", b"[" * 50_000 + b"]" * 50_000),
+        ("suppressions", b"\xff", b"{}"),
+        ("suppressions", b"pk1", b"not json: still suppressed"),
+    ])
+    assert [(i, why.split(":", 1)[0]) for i, why in refused] == [
+        (1, "unreadable accounts record"), (3, "unreadable contacts record"),
+        (5, "unreadable ip_ranges record"), (6, "unreadable ip_ranges record"),
+        (7, "unreadable suppressions record")]
+    assert refused[2][1].endswith("kind 'moon' is not one of company, isp, hosting, vpn, mobile")
+    assert refused[3][1].endswith("not JSON (nested too deeply)")
+    assert set(ref.accounts) == {"acme"} and set(ref.contacts) == {"a@acme.com"}
+    assert set(ref.ranges) == {"r1"} and ref.suppressed == {"pk1"}
+    assert ref.rebuild().ip_ranges.lookup("10.1.2.3").account_id == "acme"
