@@ -15,14 +15,19 @@ code 1 (a list of problems, such as a CSV file's bad lines, is printed whole).
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from typing import Any
 
 import click
+from clickhouse_connect.driver.exceptions import ClickHouseError
+from kafka.errors import KafkaError
 
 from services.runtime import logs
 from streams.settings import Settings
+
+log = logging.getLogger("pulse.cli")
 
 
 def private_home(settings: Settings) -> None:
@@ -39,8 +44,15 @@ def _first_line(err: BaseException) -> str:
     return (str(err).strip().splitlines() or [type(err).__name__])[0]
 
 
+# What a command fails with for a reason a user can act on: bad input or settings
+# (ValueError, incl. a CSV's problems), a refusal (RuntimeError), the broker, the warehouse
+# or the disk (OSError, KafkaError, ClickHouse's errors). Anything else is a bug.
+EXPECTED = (ValueError, RuntimeError, OSError, KafkaError, ClickHouseError)
+
+
 class PulseGroup(click.Group):
-    """Turns a failing command into one clear line (and exit code 1) instead of a trace."""
+    """Turns a failing command into one clear line (and exit code 1) instead of a trace;
+    a bug in AccountPulse is named as one, and its traceback logged."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -50,6 +62,13 @@ class PulseGroup(click.Group):
         except KeyboardInterrupt:
             return 130
         except Exception as err:
+            if not isinstance(err, EXPECTED):  # a bug: said so, with its traceback logged
+                log.error("pulse command failed", exc_info=err,
+                          extra={"command": ctx.invoked_subcommand})
+                print(f"pulse {ctx.invoked_subcommand}: AccountPulse failed: "
+                      f"{type(err).__name__}: {_first_line(err)} (a bug; its traceback is "
+                      "logged above)", file=sys.stderr)
+                return 1
             text = str(err).strip() if getattr(err, "problems", None) else _first_line(err)
             print(f"pulse {ctx.invoked_subcommand}: {text}", file=sys.stderr)
             return 1

@@ -50,9 +50,12 @@ def down(ctx: click.Context) -> int:
 @click.pass_context
 def status(ctx: click.Context) -> int:
     """Broker, topics, workers, warehouse."""
+    from clickhouse_connect.driver.exceptions import ClickHouseError
+    from kafka.errors import KafkaError
+
     from services.runtime.local_kafka import LocalKafka, is_local, port_of, port_open
     from services.runtime.topics_admin import topic_partitions
-    from services.warehouse import open_warehouse, running_holder
+    from services.warehouse import WarehouseBusy, WarehouseError, open_warehouse, running_holder
 
     s = settings_of(ctx)
     ok = True
@@ -69,7 +72,7 @@ def status(ctx: click.Context) -> int:
         try:
             parts = topic_partitions(s)
             print("topics    " + ", ".join(f"{t}({n})" for t, n in parts.items()))
-        except Exception as err:
+        except (KafkaError, OSError) as err:  # BrokerUnreachable is a ConnectionError
             print(f"topics    unavailable: {err}")
             ok = False
     print(f"pipeline  {'running' if running_holder(s) else 'not running'}")
@@ -77,7 +80,7 @@ def status(ctx: click.Context) -> int:
     try:
         r = open_warehouse(s).query("SELECT count() FROM abm.schema_migrations FINAL")
         print(f"warehouse {where}: {r.rows[0][0]} migration(s) applied")
-    except Exception as err:
+    except (ClickHouseError, WarehouseError, WarehouseBusy, OSError) as err:
         print(f"warehouse {where}: not ready ({(str(err).splitlines() or [''])[0]})")
         ok = False
     return 0 if ok else 1

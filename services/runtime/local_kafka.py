@@ -137,6 +137,7 @@ class LocalKafka:
 
     def wait_ready(self, timeout: float, proc: subprocess.Popen[bytes] | None = None) -> None:
         from kafka import KafkaAdminClient
+        from kafka.errors import KafkaError
 
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -150,7 +151,7 @@ class LocalKafka:
                     admin.list_topics()
                     admin.close()
                     return
-                except Exception:
+                except (KafkaError, OSError):  # listening, not yet serving: ask again
                     pass
             time.sleep(0.3)
         raise TimeoutError(f"Kafka not ready on port {self.port} after {timeout:.0f}s")

@@ -24,7 +24,7 @@ def admin_client(settings: Settings) -> KafkaAdminClient:
         return KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap,
                                 client_id="pulse-admin", request_timeout_ms=15000,
                                 bootstrap_timeout_ms=10000)
-    except Exception as err:
+    except (KafkaError, OSError) as err:  # about the world; anything else is ours and shows
         raise BrokerUnreachable(
             f"cannot reach Kafka at {settings.kafka_bootstrap} ({type(err).__name__}: {err}); "
             "check PULSE_KAFKA_BOOTSTRAP, or run `pulse up` for a local broker") from err

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from clickhouse_connect.driver.client import Client
+from clickhouse_connect.driver.exceptions import ClickHouseError
 
 from services.warehouse import wire
 from services.warehouse.direct import DirectWarehouse, QueryResult, Warehouse
@@ -163,8 +164,14 @@ class HolderServer:
                     body = wire.loads(self.rfile.read(size))
                     call = Call(str(body["op"]), dict(body["args"]))
                     return self._reply(200, {"result": serve_call(holder.warehouse, call)})
-                except Exception as err:
+                except ClickHouseError as err:  # the warehouse refused it: its own words
                     return self._reply(400, {"error": str(err)})
+                except (ValueError, KeyError, TypeError) as err:  # a call it cannot read
+                    return self._reply(400, {"error": f"bad call: {type(err).__name__}: {err}"})
+                except Exception as err:  # a failure of ours: named so, traceback logged
+                    log.error("warehouse holder call failed", exc_info=err)
+                    return self._reply(500, {"error": "the warehouse holder failed: "
+                                                      f"{type(err).__name__}: {err}"})
 
             def _reply(self, status: int, payload: dict[str, Any]) -> None:
                 data = wire.dumps(payload)

@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import faust
+from aiokafka.errors import KafkaError
+from faust.exceptions import ProducerSendError
 from faust.types import EventT
 
 from streams import failpoints
@@ -172,7 +174,7 @@ class Pipeline:
                 await fut
             if final:
                 self.stats.final_watermark_sent = True
-        except Exception as err:  # the next tick tries again
+        except (ProducerSendError, KafkaError, OSError) as err:  # the world: the next tick tries
             log.warning("publishing the watermark failed", extra={"error": str(err)})
 
     async def refresh_links(self) -> None:
@@ -181,6 +183,8 @@ class Pipeline:
             await self.blocking(self.reference.refresh_links, self.sink.query,
                                 self.settings.stitch_lookback_days)
         except Exception as err:
+            if not is_transient(err):  # a failure of ours must show, not repeat quietly
+                raise
             log.warning("refreshing visitor links failed", extra={"error": str(err)})
 
     async def learn_ip_blocks(self) -> None:
@@ -188,4 +192,6 @@ class Pipeline:
             await self.blocking(self.reference.learn_ip_blocks, self.sink.query,
                                 learning_rules(self.settings))
         except Exception as err:
+            if not is_transient(err):  # a failure of ours must show, not repeat quietly
+                raise
             log.warning("learning IP blocks failed", extra={"error": str(err)})

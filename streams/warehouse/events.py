@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from clickhouse_connect.driver.exceptions import ClickHouseError
+
 from infra import query
 from streams.attribution.identities import LINK_COLUMNS, IdentityLink, backfill, link_row
 from streams.ingest.batch import BatchResult, dead_letter_row
@@ -92,7 +94,7 @@ class ClickHouseSink:
         """Raises when the warehouse cannot answer at all (a failure about the world)."""
         try:
             self.query("SELECT 1")
-        except Exception as err:
+        except (ClickHouseError, OSError, RuntimeError) as err:  # engine, network, holder
             raise TransientError(f"the warehouse does not answer: {reason(err)}") from err
 
     def write(self, batch: BatchResult, now: datetime | None = None) -> WriteSummary:

@@ -40,3 +40,41 @@ def test_one_statement_passes(sql: str, expected: str):
 def test_several_statements_or_none_are_refused(sql: str):
     with pytest.raises(ValueError, match="one statement per query|empty query"):
         single_statement(sql)
+
+
+def test_the_holder_names_each_failure_for_what_it_is(tmp_path, monkeypatch, caplog):
+    """The warehouse's refusal comes back in its own words (with its code, which tells
+    the data from the world); a call it cannot read is a bad call; a failure of the holder
+    itself is named as one, with its traceback logged there."""
+    import logging
+
+    from services.warehouse import DirectWarehouse, HolderServer, WarehouseError, migrate
+    from services.warehouse import holder as holder_module
+    from services.warehouse.holder import HolderAddress
+    from streams.settings import Settings
+
+    settings = Settings(home=tmp_path)
+    wh = DirectWarehouse(settings)
+    migrate(wh.writer)
+    server = HolderServer(wh, settings)
+    server.start()
+    try:
+        address = HolderAddress(server.port, server.token)
+        assert address.call("query", sql="SELECT 41 + 1 AS n")["rows"] == [(42,)]
+        with pytest.raises(WarehouseError, match=r"^Code: 47\. .*UNKNOWN_IDENTIFIER"):
+            address.call("query", sql="SELECT nosuch FROM system.one")
+        with pytest.raises(WarehouseError, match="^bad call: ValueError: unknown operation"):
+            address.call("drop_everything")
+
+        def broken(wh: object) -> None:
+            raise ZeroDivisionError("division by zero")
+
+        monkeypatch.setitem(holder_module.OPS, "ping", broken)
+        with caplog.at_level(logging.ERROR, logger="pulse.holder"), \
+                pytest.raises(WarehouseError, match="^the warehouse holder failed: "
+                                                    "ZeroDivisionError: division by zero"):
+            address.call("ping")
+        assert any(r.exc_info for r in caplog.records if r.name == "pulse.holder")
+    finally:
+        server.stop()
+        wh.close()
