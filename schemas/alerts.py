@@ -8,12 +8,23 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 
+class KnownContact(BaseModel):
+    """A known contact behind an alert, as the customer's CRM names them."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(description="The contact's name (their email when the CRM has none).")
+    title: str = ""
+    persona: str = Field("", description="Buying role derived from the title by the "
+                         "scoring rules, e.g. economic_buyer.")
+
+
 class SurgeAlert(BaseModel):
     """An account surging (daily trend or intraday spike), escalating, or a customer
     cooling. ``alert_id`` is deterministic: consumers deduplicate on it."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    schema_ver: ClassVar[str] = "surge_alert/1-0-0"
+    schema_ver: ClassVar[str] = "surge_alert/1-0-1"
 
     alert_id: str = Field(description="Stable id of this alert; also the webhook-id header.")
     account_id: str
@@ -37,4 +48,12 @@ class SurgeAlert(BaseModel):
     top_campaigns: list[str] = Field(default_factory=list)
     episode_started_at: datetime
     level: int = Field(0, ge=0, description="Escalations before this one in the episode.")
-    schema_: Literal["surge_alert/1-0-0"] = Field("surge_alert/1-0-0", alias="schema")
+    contact_keys: list[str] = Field(
+        default_factory=list, description="Person keys (keyed hashes) of the known contacts "
+        "active in the window, strongest first, at most 5 (1-0-1). Names are not stored "
+        "with the alert: `pulse forget` must be able to take them back.")
+    contacts: list[KnownContact] = Field(
+        default_factory=list, description="The contacts of contact_keys, named: filled in "
+        "when an alert is delivered (webhook, Slack), empty on the topic (1-0-1).")
+    schema_: Literal["surge_alert/1-0-0", "surge_alert/1-0-1"] = Field(
+        "surge_alert/1-0-1", alias="schema")

@@ -114,14 +114,28 @@ class Account(BaseModel):
 
 
 class Contact(BaseModel):
-    """A known person at an account."""
+    """A known person at an account: one of the customer's own CRM records, so reps see
+    who it is (anonymous visitors stay keyed)."""
 
     model_config = ConfigDict(extra="ignore", frozen=True, str_strip_whitespace=True)
-    schema_ver: ClassVar[str] = "contact/1-0-1"
+    schema_ver: ClassVar[str] = "contact/1-0-2"
 
     email: Email
     account_id: Annotated[str, Field(min_length=1, max_length=256)]
-    title: str = Field("", description="Job title (optional); scoring derives a persona.")
+    title: str = Field("", max_length=256,
+                       description="Job title (optional); scoring derives a persona.")
+    name: str = Field("", max_length=256, description="Full name (optional), shown to reps "
+                      "(1-0-2); a CRM export's first_name and last_name make it too.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _full_name(cls, data: object) -> object:
+        """CRM exports split the name: First Name + Last Name."""
+        if isinstance(data, dict) and not str(data.get("name") or "").strip():
+            parts = [str(data.get(k) or "").strip() for k in ("first_name", "last_name")]
+            if any(parts):
+                return {**data, "name": " ".join(p for p in parts if p)}
+        return data
 
 
 IP_RANGE_KINDS = ("company", "isp", "hosting", "vpn", "mobile")

@@ -2,9 +2,9 @@
 
 The person is known only by keyed hashes (person_key is the keyed hash of their email), so the
 erasure computes the key, deletes every row that names it (events, including a linked
-visitor's anonymous ones, identity links, the contact, dead letters whose bytes contain
-the address) and publishes a suppression that every worker applies at ingest: a replay of
-old events does not bring the person back.
+visitor's anonymous ones, identity links, the contact and so their name, dead letters
+whose bytes contain the address, their key in alerts) and publishes a suppression that
+every worker applies at ingest: a replay of old events does not bring the person back.
 """
 
 from __future__ import annotations
@@ -87,6 +87,10 @@ def forget(settings: Settings, warehouse: Warehouse, publisher: ReferencePublish
     for sql in (f"DELETE FROM abm.events WHERE {who}",
                 "DELETE FROM abm.identities WHERE person_key = {pk:String}",
                 "DELETE FROM abm.contacts WHERE email = {email:String}",
-                f"DELETE FROM abm.dead_letters WHERE {dead}"):
+                f"DELETE FROM abm.dead_letters WHERE {dead}",
+                # alerts name no one, but keep their contacts' keys: this one goes too
+                "ALTER TABLE abm.surge_alerts UPDATE contact_keys = arrayFilter(k -> k != "
+                "{pk:String}, contact_keys) WHERE has(contact_keys, {pk:String}) "
+                "SETTINGS mutations_sync = 1"):
         warehouse.command(sql, params)
     return result

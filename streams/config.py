@@ -4,12 +4,20 @@ free mail); settings know nothing of them, and the runtime builds them here."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from streams.attribution.domains import disposable_domains, shipped_free_mail_domains
 from streams.attribution.learned_ip import LearningRules
 from streams.ingest.non_human import NonHumanFilter
+from streams.ingest.scoring import ScoringRules, default_rules, load_rules
 from streams.settings import Settings
 from streams.surge.episodes import HygieneRules
 from streams.surge.model import HOUR, SurgeRules
+
+
+def scoring_rules(settings: Settings) -> ScoringRules:
+    """PULSE_SCORING_RULES, else the shipped rules."""
+    return load_rules(Path(settings.scoring_rules)) if settings.scoring_rules else default_rules()
 
 
 def surge_rules(settings: Settings) -> SurgeRules:

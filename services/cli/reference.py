@@ -76,8 +76,10 @@ def load_contacts(ctx: click.Context, file: Path) -> int:
     """Load contacts from a CSV file (all or nothing)."""
     from services.reference import loader
 
-    with reference_writer(settings_of(ctx)) as (wh, publisher), progress() as bar:
-        n = loader.load_contacts(wh, publisher, file, Steps(bar))
+    s = settings_of(ctx)
+    with reference_writer(s) as (wh, publisher), progress() as bar:
+        n = loader.load_contacts(wh, publisher, file, s.person_key_secret.get_secret_value()
+                                 .encode(), Steps(bar))
     print(f"loaded {n} contacts from {file}")
     return 0
 

@@ -15,6 +15,8 @@ from services.runtime.local_kafka import LocalKafka, is_local
 from services.runtime.topics_admin import ensure_topics
 from services.runtime.worker import run as run_worker
 from services.warehouse import DirectWarehouse, migrate, running_holder
+from streams.alerts.contacts import CONTACTS_SQL, known_contacts, with_names
+from streams.config import scoring_rules
 from streams.settings import Settings
 
 
@@ -37,7 +39,8 @@ def run_demo(s: Settings, days: int, seed: int, serve: bool = False) -> int:
         migrate(wh.writer)
         publisher = ReferencePublisher(s)
         insert_accounts(wh, publisher, sample.accounts)
-        insert_contacts(wh, publisher, sample.contacts)
+        insert_contacts(wh, publisher, sample.contacts,
+                        s.person_key_secret.get_secret_value().encode())
         insert_ip_ranges(wh, publisher, sample.ip_ranges)
         publisher.close()
         wh.close()
@@ -57,8 +60,13 @@ def run_demo(s: Settings, days: int, seed: int, serve: bool = False) -> int:
         dead = wh.query("SELECT error, count() AS n FROM abm.dead_letters FINAL "
                         "GROUP BY error ORDER BY n DESC")
         alerts = wh.query("SELECT formatDateTime(detected_at, '%F %R') AS detected, "
-                          "account_name AS account, kind, score, reason "
+                          "account_name AS account, kind, score, reason, contact_keys "
                           "FROM abm.surge_alerts FINAL ORDER BY detected_at")
+        keys = sorted({k for row in alerts.rows for k in row[-1]})
+        people = wh.query_params(CONTACTS_SQL, {"keys": keys}) if keys else []
+        rules = scoring_rules(s)
+        alert_rows = [[*row[:-2], with_names(row[-2], known_contacts(row[-1], people, rules))]
+                      for row in alerts.rows]
         machines = wh.query("SELECT non_human AS reason, count() AS events FROM abm.events FINAL "
                             "WHERE non_human != '' GROUP BY reason ORDER BY events DESC")
         wh.close()
@@ -71,7 +79,7 @@ def run_demo(s: Settings, days: int, seed: int, serve: bool = False) -> int:
     print("5/5 result\n\nMost engaged accounts")
     print(render.table(top.columns, top.rows))
     print("\nSales alerts (surges against each account's own usual level)")
-    print(render.table(alerts.columns, alerts.rows) if alerts.rows else "(none)")
+    print(render.table(alerts.columns[:-1], alert_rows) if alert_rows else "(none)")
     print("\nAttribution by channel (people only)")
     print(render.table(match.columns, match.rows))
     print("\nNot counted: machine traffic (kept for audit)")

@@ -40,6 +40,15 @@ COMPANIES = [
 ]
 FIRST = ["anna", "ben", "carla", "dmitri", "eva", "farid", "grete", "hiro", "ines", "jaan",
          "kadri", "liam", "maria", "nils", "olga", "priya", "rasmus", "sofia", "tom", "uma"]
+SURNAMES = ["Tamm", "Okafor", "Lindqvist", "Moreau", "Tanaka", "Kowalski", "Haddad", "Saar",
+            "Oliveira", "Fischer", "Nguyen", "Rossi", "Kask", "Ivanova", "Brennan", "Mehta"]
+# Real job titles across a buying committee (economic buyer, technical evaluator,
+# champion, influencer, procurement, user): each title's persona comes from the scoring
+# rules, as for any contacts file.
+TITLES = ["Chief Financial Officer", "Head of IT", "Director of Demand Generation",
+          "Marketing Operations Manager", "Solutions Architect", "VP Marketing",
+          "Procurement Specialist", "Senior Software Engineer", "Chief Executive Officer",
+          "Data Analyst", "VP Engineering", "Head of Revenue Operations"]
 PAGES = ["/", "/blog/abm-guide", "/blog/intent-data", "/product", "/product/integrations",
          "/docs/quickstart", "/careers", "/pricing", "/demo", "/customers"]
 FREE_MAIL = ["gmail.com", "outlook.com", "yahoo.com", "proton.me"]
@@ -82,8 +91,10 @@ def build_sample(days: int = 3, seed: int = 7, now: datetime | None = None,
         ranges = [str(_office_v4(i)), str(_office_v6(i))]
         accounts.append(Account(account_id=aid, name=name, domains=[domain],
                                 ip_ranges=ranges, tier=tier))
-        for first in rng.sample(FIRST, rng.randint(3, 8)):
-            contacts.append(Contact(email=f"{first}@{domain}", account_id=aid))
+        for j, first in enumerate(rng.sample(FIRST, rng.randint(3, 8))):
+            contacts.append(Contact(  # names and titles from lists: the seeded draws stay
+                email=f"{first}@{domain}", account_id=aid, title=TITLES[(i + j) % len(TITLES)],
+                name=f"{first.capitalize()} {SURNAMES[(3 * i + j) % len(SURNAMES)]}"))
     # A subsidiary whose /26 sits inside its parent's /22: the most specific range wins.
     accounts.append(Account(account_id="acme-eu", name="Acme Europe", domains=["acme.eu"],
                             ip_ranges=["198.18.1.0/26"], tier="2", parent_account_id="acme"))
@@ -131,14 +142,18 @@ def build_sample(days: int = 3, seed: int = 7, now: datetime | None = None,
                       "campaign_id": "li-abm-q4", "platform": "linkedin",
                       "url": "https://accountpulse.example/demo"})
     # A buying group: six people from one account on pricing and demo pages within half an
-    # hour, two hours ago (the surge agent alerts on it).
+    # hour, two hours ago (the surge agent alerts on it); two of them are known contacts,
+    # who identify themselves on their first visit (the alert names them).
     hot = COMPANIES[1]
     group_at = now - timedelta(hours=2)
     for n in range(18):
-        emit({"type": "web_visit", "ts": (group_at + timedelta(minutes=n * 1.5)).isoformat(),
-              "ip": str(_office_v4(1)[100 + n % 6]),
-              "url": f"https://accountpulse.example{('/pricing', '/demo')[n % 2]}",
-              "user_agent": UAS[0], "anonymous_id": f"anon-{hot[0]}-buyer{n % 6}"})
+        visit = {"type": "web_visit", "ts": (group_at + timedelta(minutes=n * 1.5)).isoformat(),
+                 "ip": str(_office_v4(1)[100 + n % 6]),
+                 "url": f"https://accountpulse.example{('/pricing', '/demo')[n % 2]}",
+                 "user_agent": UAS[0], "anonymous_id": f"anon-{hot[0]}-buyer{n % 6}"}
+        if n < 2:
+            visit["email"] = by_account[hot[0]][n].email
+        emit(visit)
     # Noise: home ISPs, free mail, a look-alike domain; none of it may attribute.
     for day in range(days):
         for _ in range(int(40 * scale)):

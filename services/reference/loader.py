@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterable, Sequence
 from ipaddress import ip_network
 from pathlib import Path
@@ -30,6 +31,7 @@ from services.reference.topics import (
 )
 from services.warehouse import Warehouse
 from streams.attribution.ip_ranges import IpRangeTable, RangeClaim
+from streams.ingest.pseudonyms import keyed
 from streams.reference.state import range_key
 
 M = TypeVar("M", bound=BaseModel)
@@ -38,6 +40,12 @@ ACCOUNT_HEADER = ("account_id", "name", "domains", "ip_ranges", "tier")
 ACCOUNT_COLUMNS = [*ACCOUNT_HEADER, "parent_account_id", "ultimate_parent_id", "customer",
                    "owner_email", "aliases"]
 CONTACT_HEADER = ("email", "account_id")
+CONTACT_COLUMNS = ["email", "account_id", "title", "name", "person_key"]
+# A CRM export's contact headers (Salesforce, HubSpot), read as ours; matched without case,
+# spaces or underscores.
+CONTACT_ALIASES = {"emailaddress": "email", "email": "email", "firstname": "first_name",
+                   "lastname": "last_name", "fullname": "name", "name": "name",
+                   "title": "title", "jobtitle": "title", "accountid": "account_id"}
 IP_RANGE_HEADER = ("cidr", "account_id", "kind", "source")
 MAX_FIELD_CHARS = 65536
 DEFAULT_MIN_PREFIX = {4: 8, 6: 16}
@@ -58,15 +66,26 @@ class Rows(list[M], Generic[M]):
     lines: list[int]
 
 
+def header_name(raw: str, aliases: dict[str, str] | None) -> str:
+    name = raw.strip()
+    if aliases is None:
+        return name
+    return aliases.get(re.sub(r"[\s_]+", "", name.lower()), name)
+
+
 def read_csv(path: Path, model: type[M], required: Sequence[str],
-             steps: Steps | None = None) -> Rows[M]:
+             steps: Steps | None = None, aliases: dict[str, str] | None = None) -> Rows[M]:
+    """Validated rows; ``aliases``: other names the columns go by (normalised: no case,
+    spaces or underscores), such as a CRM export's "First Name"."""
     with open(path, newline="", encoding="utf-8-sig", errors="surrogateescape") as fh:
         reader = csv.DictReader(fh)
         try:
             fieldnames = reader.fieldnames or []
         except csv.Error as err:
             raise CsvError(path, [f"line 1: {err}"]) from None
-        header = [h.strip() for h in fieldnames]
+        header = [header_name(h, aliases) for h in fieldnames]
+        if aliases is not None:
+            reader.fieldnames = header
         missing = [c for c in required if c not in header]
         if missing:
             raise CsvError(path, [f"line 1: header lacks column(s) {', '.join(missing)}; "
@@ -215,21 +234,38 @@ def insert_accounts(warehouse: Warehouse, publisher: ReferencePublisher,
 
 
 def load_contacts(warehouse: Warehouse, publisher: ReferencePublisher, path: Path,
-                  steps: Steps | None = None) -> int:
-    contacts = read_csv(path, Contact, CONTACT_HEADER, steps)
+                  secret: bytes, steps: Steps | None = None) -> int:
+    contacts = read_csv(path, Contact, CONTACT_HEADER, steps, aliases=CONTACT_ALIASES)
     _unique(path, [c.email for c in contacts], "email")
-    return insert_contacts(warehouse, publisher, contacts, path, steps)
+    return insert_contacts(warehouse, publisher, contacts, secret, path, steps)
 
 
 def insert_contacts(warehouse: Warehouse, publisher: ReferencePublisher,
-                    contacts: Sequence[Contact], path: Path | str = "contacts",
+                    contacts: Sequence[Contact], secret: bytes, path: Path | str = "contacts",
                     steps: Steps | None = None) -> int:
-    records = [contact_row(c.email, c.account_id, c.title) for c in contacts]
+    """Contacts to their topic and to abm.contacts, each with the person key its events
+    carry (so pages and alerts can name the contact behind them)."""
+    records = [contact_row(c.email, c.account_id, c.title, c.name) for c in contacts]
     check_sizes(path, "contact", records, getattr(contacts, "lines", None))
     with publisher.transaction():
         publisher.send("contacts", records, steps)
-        return warehouse.insert("abm.contacts", [*CONTACT_HEADER, "title"],
-                                [[c.email, c.account_id, c.title] for c in contacts])
+        return warehouse.insert("abm.contacts", CONTACT_COLUMNS, [
+            [c.email, c.account_id, c.title, c.name, contact_key(secret, c.email)]
+            for c in contacts])
+
+
+def contact_key(secret: bytes, email: str) -> str:
+    return keyed(secret, "e:" + email)
+
+
+def key_contacts(warehouse: Warehouse, secret: bytes) -> int:
+    """Give stored contacts the person key of the current secret where theirs is missing
+    (loaded before keys were kept) or stale (the secret changed); returns how many."""
+    rows = warehouse.query("SELECT email, account_id, title, name, person_key "
+                           "FROM abm.contacts FINAL").rows
+    stale = [[e, a, t, n, contact_key(secret, e)] for e, a, t, n, k in rows
+             if k != contact_key(secret, e)]
+    return warehouse.insert("abm.contacts", CONTACT_COLUMNS, stale) if stale else 0
 
 
 def _unique(path: Path, keys: list[str], what: str) -> None:

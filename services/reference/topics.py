@@ -101,8 +101,9 @@ def account_row(a: Iterable[Any]) -> tuple[str, dict[str, Any]]:
                         "aliases": list(aliases)}
 
 
-def contact_row(email: str, account_id: str, title: str = "") -> tuple[str, dict[str, Any]]:
-    return email, {"email": email, "account_id": account_id, "title": title}
+def contact_row(email: str, account_id: str, title: str = "", name: str = ""
+                ) -> tuple[str, dict[str, Any]]:
+    return email, {"email": email, "account_id": account_id, "title": title, "name": name}
 
 
 def range_row(cidr: str, account_id: str, kind: str, source: str) -> tuple[str, dict[str, Any]]:
@@ -164,7 +165,7 @@ def seed_from_warehouse(settings: Settings, warehouse: Warehouse) -> int:
                 "FROM abm.accounts FINAL").rows))
         if "contacts" in empty:
             n += publisher.send("contacts", (contact_row(*r) for r in warehouse.query(
-                "SELECT email, account_id, title FROM abm.contacts FINAL").rows))
+                "SELECT email, account_id, title, name FROM abm.contacts FINAL").rows))
         if "suppressions" in empty:
             n += publisher.send("suppressions", ((r[0], {"person_key": r[0]}) for r in
                                                  warehouse.query(

@@ -23,6 +23,7 @@ import faust
 from clickhouse_connect.driver.client import Client
 
 from services.privacy import require_person_key
+from services.reference.loader import key_contacts
 from services.reference.topics import read_all, seed_from_warehouse
 from services.runtime.drain import Drain
 from services.runtime.topics_admin import ensure_topics
@@ -96,6 +97,7 @@ def load_reference(settings: Settings, warehouse: WorkerWarehouse, sink: ClickHo
                               attribute=Role.PIPELINE in roles)
     if warehouse.direct is not None:
         seed_from_warehouse(settings, warehouse.direct)
+        key_contacts(warehouse.direct, settings.person_key_secret.get_secret_value().encode())
     positions, dead_letters = read_all(settings, reference.apply)
     reference.rebuild()
     if Role.PIPELINE in roles:

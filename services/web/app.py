@@ -28,6 +28,7 @@ from services.warehouse import WarehouseBusy
 from services.web import data, format
 from services.web.auth import SESSION_SECONDS, Access, Revocations, Throttle, verify_password
 from services.web.lag import LagMonitor
+from streams.ingest.scoring import ScoringRules, default_rules
 
 log = logging.getLogger("pulse.web")
 # What the world does to a query: no server, no holder, a cut connection, a timeout.
@@ -56,8 +57,9 @@ def templates() -> Environment:
 class WebApp:
     def __init__(self, read: data.Reader, access: Access, lag: LagMonitor | None,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-                 revoked: Revocations | None = None) -> None:
+                 revoked: Revocations | None = None, rules: ScoringRules | None = None) -> None:
         self.read = read
+        self.rules = rules or default_rules()  # personas of named contacts
         self.access = access
         self.revoked = revoked or Revocations(None)
         self.lag = lag
@@ -88,7 +90,8 @@ class WebApp:
 
     async def account(self, request: Request) -> Response:
         account_id = request.path_params["account_id"]
-        view = await run_in_threadpool(data.account_page, self.read, account_id, self.clock())
+        view = await run_in_threadpool(data.account_page, self.read, account_id, self.clock(),
+                                       self.rules)
         if view is None:
             return self.render(request, "not_found.html", status=404, account_id=account_id)
         return self.render(request, "account.html", v=view, a=view.account)
@@ -99,7 +102,7 @@ class WebApp:
         f = data.AlertFilters(kind=p.get("kind", "") if p.get("kind") in kinds else "",
                               tier=p.get("tier", ""), owner=p.get("owner", ""),
                               page=_page(p.get("page")))
-        listing = await run_in_threadpool(data.alerts_page, self.read, f)
+        listing = await run_in_threadpool(data.alerts_page, self.read, f, self.rules)
         owners, tiers = await run_in_threadpool(data.owners_and_tiers, self.read)
         name = "alerts_rows.html" if p.get("partial") else "alerts.html"
         return self.render(request, name, f=f, listing=listing, owners=owners, tiers=tiers,
@@ -259,8 +262,9 @@ def _user(scope: dict[str, Any], access: Access, revoked: Revocations) -> str:
 
 def create_app(read: data.Reader, access: Access, secret: str, lag: LagMonitor | None = None,
                clock: Callable[[], datetime] | None = None,
-               revoked: Revocations | None = None) -> Starlette:
-    web = WebApp(read, access, lag, clock or (lambda: datetime.now(UTC)), revoked)
+               revoked: Revocations | None = None,
+               rules: ScoringRules | None = None) -> Starlette:
+    web = WebApp(read, access, lag, clock or (lambda: datetime.now(UTC)), revoked, rules)
     routes = [
         Route("/", web.accounts),
         Route("/accounts/{account_id:path}", web.account),

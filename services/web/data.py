@@ -12,6 +12,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from infra import query
+from streams.alerts.contacts import CONTACTS_SQL, known_contacts, with_names
+from streams.ingest.scoring import ScoringRules, default_rules
 
 Row = dict[str, Any]
 Reader = Callable[[str, dict[str, Any]], list[Row]]  # (SQL, parameters) -> rows
@@ -141,7 +143,18 @@ class AccountView:
     totals: dict[str, float]
 
 
-def account_page(read: Reader, account_id: str, now: datetime) -> AccountView | None:
+def name_alerts(read: Reader, alerts: list[Row], rules: ScoringRules) -> None:
+    """Each alert's known contacts named (as of now) in ``contacts`` and in its reason."""
+    keys = sorted({k for a in alerts for k in a["contact_keys"]})
+    rows = [(r["person_key"], r["name"], r["email"], r["title"])
+            for r in read(CONTACTS_SQL, {"keys": keys})] if keys else []
+    for a in alerts:
+        a["contacts"] = known_contacts(a["contact_keys"], rows, rules)
+        a["reason"] = with_names(a["reason"], a["contacts"])
+
+
+def account_page(read: Reader, account_id: str, now: datetime,
+                 rules: ScoringRules | None = None) -> AccountView | None:
     relatives = run(read, "web_account", account=account_id)
     if not relatives or relatives[0]["relation"] != "self":
         return None
@@ -166,6 +179,11 @@ def account_page(read: Reader, account_id: str, now: datetime) -> AccountView | 
         "events": ("web_account_events", {**window, "limit": 50}),
     })
     daily_rows, committee, mix, events = got["daily"], got["committee"], got["mix"], got["events"]
+    rules = rules or default_rules()
+    for p in committee:  # a contact loaded after their events: persona from the title now
+        if p["named"] and not p["persona"] and p["contact_title"]:
+            p["persona"] = rules.persona(p["contact_title"])
+    name_alerts(read, got["alerts"], rules)
     for e in events:
         e["evidence"] = evidence_lines(e["match_evidence"])
     totals = {
@@ -196,9 +214,11 @@ class AlertFilters:
     page: int = 1
 
 
-def alerts_page(read: Reader, f: AlertFilters) -> Listing:
-    return paged(read, "web_alerts", f.page, kind=f.kind, tier=f.tier, owner=f.owner,
-                 accounts=[])
+def alerts_page(read: Reader, f: AlertFilters, rules: ScoringRules | None = None) -> Listing:
+    listing = paged(read, "web_alerts", f.page, kind=f.kind, tier=f.tier, owner=f.owner,
+                    accounts=[])
+    name_alerts(read, listing.rows, rules or default_rules())
+    return listing
 
 
 def match_rates(rows: Sequence[Row], today: date) -> tuple[dict[str, Any], list[Row]]:

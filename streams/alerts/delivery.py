@@ -23,6 +23,7 @@ import faust
 from tenacity import AsyncRetrying, retry_if_result, stop_after_attempt, wait_exponential
 
 from schemas.alerts import SurgeAlert
+from streams.alerts.contacts import CONTACTS_SQL, named
 from streams.alerts.destinations import (
     RefusedAddress,
     RefusedDestination,
@@ -33,6 +34,7 @@ from streams.alerts.destinations import (
     routes,
 )
 from streams.blocking import Blocking
+from streams.config import scoring_rules
 from streams.retries import retrying
 from streams.settings import AlertDestination, Settings
 from streams.surge.batch import SurgeError
@@ -154,6 +156,7 @@ class Delivery:
         self.settings = settings
         self.sink = sink
         self.deliverer = Deliverer(settings)
+        self.rules = scoring_rules(settings)
         self.blocking = Blocking("alerts")
         self.positions: dict[tuple[str, int], int] = {}  # alerts handled, up to
         self.in_flight = 0
@@ -169,6 +172,12 @@ class Delivery:
             return Outcome(alert.alert_id, dest.name, "failed", 1, 0,
                            f"{type(err).__name__}: {err}"[:500], now, now)
 
+    def named(self, alert: SurgeAlert) -> SurgeAlert:
+        """The alert with its known contacts named, as of now (blocking: a query)."""
+        rows = (self.sink.query(CONTACTS_SQL, {"keys": alert.contact_keys})
+                if alert.contact_keys else [])
+        return named(alert, rows, self.rules)
+
     async def handle(self, raw: bytes | None, where: tuple[str, int, int]) -> None:
         try:
             alert = SurgeAlert.model_validate_json(raw or b"")
@@ -181,6 +190,8 @@ class Delivery:
         targets = routes(alert, self.settings.alert_destinations)
         if not targets:
             return
+        alert = await retrying(partial(self.blocking, self.named, alert), log,
+                               "naming the alert's contacts failed; retrying")
         done = await retrying(partial(self.blocking, delivered, self.sink, alert.alert_id),
                               log, "reading deliveries failed; retrying")
         outcomes = await asyncio.gather(*(self.deliver_safely(alert, d) for d in targets

@@ -20,7 +20,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 import faust
@@ -30,9 +29,9 @@ from faust.types import EventT
 
 from streams import failpoints
 from streams.blocking import Blocking
-from streams.config import learning_rules
+from streams.config import learning_rules, scoring_rules
 from streams.ingest.batch import BatchResult, RawRecord, dead_letter_row, process_batch
-from streams.ingest.scoring import ScoringRules, default_rules, load_rules
+from streams.ingest.scoring import ScoringRules
 from streams.reference.state import ReferenceData
 from streams.retries import retrying
 from streams.settings import Settings
@@ -71,8 +70,7 @@ class Pipeline:
         self.activity = activity
         self.stats = PipelineStats()
         self.watermarks = Watermarks(settings.watermark_idle_seconds)
-        self.rules: ScoringRules = (load_rules(Path(settings.scoring_rules))
-                                    if settings.scoring_rules else default_rules())
+        self.rules: ScoringRules = scoring_rules(settings)
         self.secret = settings.person_key_secret.get_secret_value().encode()
         self.source = f"{settings.app_id}-{uuid.uuid4().hex[:12]}"  # this worker, to surge
         self.blocking = Blocking("sink")

@@ -17,7 +17,7 @@ from streams.reference.state import ReferenceData
 from streams.surge.detection import AccountInfo, Detector
 from streams.surge.episodes import Alert, Episode, HygieneRules
 from streams.surge.model import DAY, HOUR, LOOKBACK_DAYS, SurgeRules, Touch
-from streams.surge.store import AlertStore, utc
+from streams.surge.store import AlertContext, AlertStore, utc
 
 log = logging.getLogger("pulse.surge")
 
@@ -74,8 +74,7 @@ def evaluate_batch(store: AlertStore, infos: Mapping[str, AccountInfo], rules: S
     return raised, [detector.episodes[k] for k in sorted(detector.changed)], resend
 
 
-def to_model(alert: Alert, info: AccountInfo, context: tuple[list[str], list[str]]
-             ) -> SurgeAlert:
+def to_model(alert: Alert, info: AccountInfo, context: AlertContext) -> SurgeAlert:
     s = alert.surge
     return SurgeAlert(
         alert_id=alert.alert_id, account_id=s.account_id, account_name=info.name or s.account_id,
@@ -84,8 +83,9 @@ def to_model(alert: Alert, info: AccountInfo, context: tuple[list[str], list[str
         window_start=utc(s.window_start), window_end=utc(s.window_end), score=s.score,
         baseline_multiple=s.multiple, people=s.people, new_people=s.new_people,
         high_intent=s.high_intent, recent=s.recent, expected=s.expected, reason=s.reason,
-        top_pages=context[0], top_campaigns=context[1],
-        episode_started_at=utc(alert.episode_started_at), level=alert.level)
+        top_pages=context.pages, top_campaigns=context.campaigns,
+        episode_started_at=utc(alert.episode_started_at), level=alert.level,
+        contact_keys=context.contact_keys)
 
 
 @dataclass(frozen=True)

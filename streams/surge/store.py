@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from infra import query
 from schemas.alerts import SurgeAlert
@@ -21,11 +21,19 @@ from streams.warehouse.events import ClickHouseSink
 
 SQL = {name: query(f"surge_{name}")
        for name in ("hours", "people", "touches", "tier_baseline", "episodes", "alert_context",
-                    "latest_alerts")}
-ALERT_COLUMNS = list(SurgeAlert.model_fields.keys() - {"schema_"})
-ALERT_COLUMNS_ORDERED = [c for c in SurgeAlert.model_fields if c != "schema_"]
+                    "alert_contacts", "latest_alerts")}
+# What abm.surge_alerts keeps of an alert: everything but its schema and the names of its
+# contacts (resolved when delivered or shown, so that `pulse forget` can take them back).
+ALERT_COLUMNS_ORDERED = [c for c in SurgeAlert.model_fields if c not in ("schema_", "contacts")]
+ALERT_COLUMNS = ALERT_COLUMNS_ORDERED
 EPISODE_COLUMNS = ["account_id", "mode", "started_at", "last_hot_at", "alerted_score", "level",
                    "last_alert_at", "as_of"]
+
+
+class AlertContext(NamedTuple):
+    pages: list[str]
+    campaigns: list[str]
+    contact_keys: list[str]
 
 
 def utc(ts: float) -> datetime:
@@ -104,11 +112,13 @@ class AlertStore:
                 resend.append(alert)
         return list(saved.values()), resend
 
-    def context(self, account_id: str, start: float, end: float) -> tuple[list[str], list[str]]:
-        rows = self.query(SQL["alert_context"], {"account_id": account_id,
-                                                      "start": utc(start), "end": utc(end)})
+    def context(self, account_id: str, start: float, end: float) -> AlertContext:
+        """What the account looked at in an alert's window, and the known contacts in it."""
+        window = {"account_id": account_id, "start": utc(start), "end": utc(end)}
+        rows = self.query(SQL["alert_context"], window)
         pages, campaigns = rows[0] if rows else ([], [])
-        return list(pages), list(campaigns)
+        contacts = [r[0] for r in self.query(SQL["alert_contacts"], window)]
+        return AlertContext(list(pages), list(campaigns), contacts)
 
     def save_alerts(self, alerts: list[SurgeAlert]) -> int:
         """Insert the alerts not stored yet (an alert raised again after a crash keeps its

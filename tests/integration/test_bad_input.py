@@ -112,7 +112,7 @@ def test_a_load_failing_part_way_leaves_nothing_on_the_topic(pulse_env: PulseEnv
     try:
         with pytest.raises(RuntimeError, match="Cannot reserve"):
             insert_contacts(wh, publisher, [Contact(email=f"p{i}@acme.com", account_id="acme")
-                                            for i in range(50)])
+                                            for i in range(50)], b"secret")
     finally:
         publisher.close()
         wh.close()

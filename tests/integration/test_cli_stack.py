@@ -37,6 +37,7 @@ def test_demo_starts_its_own_stack_prints_top_accounts_and_stops_it(tmp_path):
     assert re.search(r"email +\(unmatched\)", out)  # free mail and the look-alike domain
     alerts = out.split("Sales alerts", 1)[1].split("\n\n", 1)[0]
     assert re.search(r"spike +[\d.]+ +\d people from Initech Ltd in the last hour", alerts), alerts
+    assert re.search(r"known contacts: [A-Z][a-z]+ [A-Z][a-z]+ \(", alerts), alerts  # named
     assert not port_open(port), "the demo must stop the broker it started"
     assert not (tmp_path / "home" / "kafka" / "broker.pid").exists()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from streams.ingest.pseudonyms import keyed
 from tests.conftest import PulseEnv
 from tests.support.clock import yesterday_noon
 
@@ -51,6 +52,12 @@ def test_stored_events_hold_no_raw_ip_or_email_and_forget_erases_and_suppresses(
     assert {k: v[3] for k, v in rows.items()} == {"a1": "acme", "a2": "acme", "a3": "acme",
                                                    "b1": "acme"}
 
+    anna = keyed(pulse_env.settings.person_key_secret.get_secret_value().encode(),
+                 "e:anna@acme.com")
+    with pulse_env.clickhouse() as ch:  # an alert that named her (by key) among others
+        ch.insert("abm.surge_alerts", [["al-1", "acme", "Acme", "spike", "spike", [anna, "k2"]]],
+                  column_names=["alert_id", "account_id", "account_name", "kind", "mode",
+                                "contact_keys"])
     out = pulse_env.cli("forget", "ANNA@acme.com").stdout
     assert ("forgot ANNA@acme.com: 3 event(s), 1 linked visitor(s), 1 contact(s), "
             "1 dead letter(s) erased") in out
@@ -60,6 +67,7 @@ def test_stored_events_hold_no_raw_ip_or_email_and_forget_erases_and_suppresses(
         assert ch.query("SELECT count() FROM abm.identities").first_row[0] == 0
         assert ch.query("SELECT count() FROM abm.contacts FINAL").first_row[0] == 0
         assert ch.query("SELECT count() FROM abm.dead_letters").first_row[0] == 0
+        assert ch.query("SELECT contact_keys FROM abm.surge_alerts FINAL").first_row[0] == ["k2"]
 
     # A replay of the same events, and new ones, do not bring Anna back.
     pulse_env.publish_events([*EVENTS, visit("a4", "198.51.100.80", anonymous_id="anna-cookie")])

@@ -25,10 +25,10 @@ def test_scores_at_ingest_and_after_rescore(pulse_env: PulseEnv, tmp_path):
     pulse_env.stack(accounts="account_id,name,domains,ip_ranges,tier\n"
                              "acme,Acme,acme.com,198.51.100.0/24,1\n",
                     contacts="email,account_id,title\n"
-                             "cto@acme.com,acme,Chief Technology Officer\n")
+                             "cfo@acme.com,acme,Chief Financial Officer\n")
     events = [visit("v1", "/pricing"), visit("v2", "/blog/x"), visit("v3", "/careers"),
-              visit("v4", "/pricing", email="cto@acme.com"),
-              {"event_id": "o1", "type": "email_open", "ts": TS, "email": "cto@acme.com",
+              visit("v4", "/pricing", email="cfo@acme.com"),
+              {"event_id": "o1", "type": "email_open", "ts": TS, "email": "cfo@acme.com",
                "campaign_id": "q4"}]
     pulse_env.publish_events(events)
     pulse_env.cli("run", "--drain")
@@ -45,8 +45,8 @@ def test_scores_at_ingest_and_after_rescore(pulse_env: PulseEnv, tmp_path):
         "v1": ("pricing", "", 5 * tier1, version),
         "v2": ("blog", "", 0.5 * tier1, version),
         "v3": ("careers", "", 0.3, version),
-        "v4": ("pricing", "executive", 5 * tier1 * 2, version),
-        "o1": ("", "executive", 0.5 * tier1 * 2, version),
+        "v4": ("pricing", "economic_buyer", 5 * tier1 * 2, version),
+        "o1": ("", "economic_buyer", 0.5 * tier1 * 2, version),
     }
     # Rescoring under unchanged rules changes no score.
     assert "re-scored 5 event(s)" in pulse_env.cli("rescore").stdout
@@ -73,7 +73,7 @@ def test_scores_at_ingest_and_after_rescore(pulse_env: PulseEnv, tmp_path):
         daily = ch.query("SELECT sum(score) FROM abm.account_engagement_daily").first_row[0]
         assert daily == pytest.approx(16 + 1 + 0.4 + 32 + 2)
         people = ch.query("SELECT people, people_by_persona FROM abm.account_people").first_row
-        assert people == (2, {"executive": 1})  # an anonymous visitor and the CTO
+        assert people == (2, {"economic_buyer": 1})  # an anonymous visitor and the CFO
         decayed = ch.query("SELECT decayed_score FROM abm.account_scores").first_row[0]
         age_days = (datetime.now(UTC) - datetime.fromisoformat(TS)).total_seconds() / 86400
         assert decayed == pytest.approx(51.4 * 2 ** (-age_days / 7), abs=0.01)  # 7-day half-life

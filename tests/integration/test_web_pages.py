@@ -23,6 +23,7 @@ import pytest
 
 from services.runtime.local_kafka import free_port
 from services.web.auth import hash_password
+from streams.ingest.scoring import default_rules
 from tests.conftest import PULSE, PulseEnv, wait_for
 from tests.support.services import chromium, wait_serving
 
@@ -359,3 +360,44 @@ def test_d3_web_app_bounds_headers_too(site):
     assert s.recv(100).startswith(b"HTTP/1.1 431 ")
     s.close()
     assert _status(site + "/healthz") == 200
+
+
+def test_committee_names_known_contacts_and_keys_everyone_else(demo, site, page):
+    """Reps see who known contacts are (the customer's own CRM records: name, title,
+    persona); anonymous visitors and unknown addresses stay keyed, never named."""
+    contacts = ch(demo, "SELECT person_key, name, title FROM abm.contacts FINAL "
+                        "WHERE account_id = 'initech'")
+    assert contacts and all(c["name"] and c["title"] for c in contacts)
+    known = {c["person_key"][:10]: c for c in contacts}
+    every_name = {r["name"] for r in ch(demo, "SELECT name FROM abm.contacts FINAL")}
+    page.goto(site + "/accounts/initech")
+    rows = page.locator("section[aria-labelledby=committee] tbody tr")
+    named = 0
+    for i in range(rows.count()):
+        row = rows.nth(i)
+        key, text = row.get_attribute("data-person"), row.inner_text()
+        if key in known:
+            named += 1
+            c = known[key]
+            assert c["name"] in text and c["title"] in text, text
+            persona = default_rules().persona(c["title"]).replace("_", " ")
+            assert persona in text and persona != "other", (c["title"], text)
+        else:
+            assert row.locator("code").inner_text() == key
+            assert not [n for n in every_name if n in text], text
+    assert named >= 2 and rows.count() > named  # both kinds are on the page
+    assert page.errors == []
+
+
+def test_alert_reasons_name_their_known_contacts(demo, site, page):
+    alerts = [a for a in ch(demo, "SELECT alert_id, contact_keys FROM abm.surge_alerts FINAL")
+              if a["contact_keys"]]
+    assert alerts, "the demo's alerts have known contacts in their windows"
+    names = {r["person_key"]: r["name"] for r in ch(
+        demo, "SELECT person_key, name FROM abm.contacts FINAL")}
+    page.goto(site + "/alerts")
+    for a in alerts:
+        reason = page.locator(f"li[data-alert='{a['alert_id']}'] .reason").inner_text()
+        assert "known contacts: " in reason
+        for key in a["contact_keys"]:
+            assert names[key] in reason, (names[key], reason)

@@ -81,3 +81,33 @@ def test_customer_and_owner_columns_are_optional_and_validated():
     assert Account.model_validate({**base, "customer": "", "owner_email": " "}).owner_email is None
     with pytest.raises(ValidationError, match="is not yes/no"):
         Account.model_validate({**base, "customer": "maybe"})
+
+
+@pytest.mark.parametrize("header", [
+    # Salesforce report export (display labels), Data Loader export (API names, upper
+    # case as it writes them), HubSpot's contacts export, and our own columns.
+    "First Name,Last Name,Title,Email,Account ID",
+    "FIRSTNAME,LASTNAME,TITLE,EMAIL,ACCOUNTID",
+    "First Name,Last Name,Job Title,Email,account_id",
+    "name_first_last,title,email,account_id",
+])
+def test_contacts_from_crm_exports_keep_name_and_title(tmp_path, header):
+    from schemas.reference import Contact
+    from services.reference.loader import CONTACT_ALIASES, CONTACT_HEADER
+
+    ours = header.startswith("name_")
+    row = ("Jane Doe,Chief Financial Officer,Jane.Doe@Acme.com,acme" if ours else
+           "Jane,Doe,Chief Financial Officer,Jane.Doe@Acme.com,acme")
+    path = write(tmp_path, header.replace("name_first_last", "name") + "\n" + row + "\n")
+    [jane] = read_csv(path, Contact, CONTACT_HEADER, aliases=CONTACT_ALIASES)
+    assert (jane.email, jane.account_id, jane.name, jane.title) == (
+        "jane.doe@acme.com", "acme", "Jane Doe", "Chief Financial Officer")
+
+
+def test_contacts_without_names_still_load(tmp_path):
+    from schemas.reference import Contact
+    from services.reference.loader import CONTACT_ALIASES, CONTACT_HEADER
+
+    path = write(tmp_path, "email,account_id\nann@acme.com,acme\n")
+    [ann] = read_csv(path, Contact, CONTACT_HEADER, aliases=CONTACT_ALIASES)
+    assert (ann.name, ann.title) == ("", "")

@@ -20,18 +20,20 @@ def test_url_classes_by_path_prefix(url, cls):
 
 @pytest.mark.parametrize(
     ("title", "persona"),
-    [("Chief Technology Officer", "executive"), ("VP Sales", "executive"),
-     ("Head of IT", "leader"), ("Marketing Manager", "manager"), ("Engineer", "other"),
-     ("", "")],
+    [("Chief Technology Officer", "technical_evaluator"), ("VP Sales", "economic_buyer"),
+     ("VP Engineering", "technical_evaluator"), ("Head of IT", "technical_evaluator"),
+     ("Director of Demand Generation", "champion"), ("Marketing Manager", "influencer"),
+     ("Procurement Specialist", "procurement"), ("Data Analyst", "user"),
+     ("Summer Intern", "other"), ("", "")],
 )
 def test_personas_from_titles(title, persona):
     assert RULES.persona(title) == persona
 
 
 def test_score_multiplies_type_class_tier_and_persona():
-    assert RULES.score("web_visit", "pricing", "1", "executive") == 1.0 * 5 * 1.5 * 2
+    assert RULES.score("web_visit", "pricing", "1", "economic_buyer") == 1.0 * 5 * 1.5 * 2
     assert RULES.score("web_visit", "other", "3", "") == 1.0
-    assert RULES.score("email_open", "", "2", "manager") == 0.5 * 1.2 * 1.2
+    assert RULES.score("email_open", "", "2", "influencer") == 0.5 * 1.2 * 1.2
     assert RULES.score("ad_click", "", "", "") == 2.0
     assert RULES.score("unknown", "", "", "") == 0.0
 

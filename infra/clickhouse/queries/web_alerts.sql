@@ -5,7 +5,7 @@ SELECT
     a.tier AS tier, a.owner_email AS owner, a.kind AS kind, a.detected_at AS detected_at,
     a.score AS score, a.baseline_multiple AS multiple, a.people AS people,
     a.new_people AS new_people, a.high_intent AS high_intent, a.reason AS reason,
-    a.top_pages AS top_pages, a.level AS level,
+    a.top_pages AS top_pages, a.level AS level, a.contact_keys AS contact_keys,
     d.deliveries AS deliveries,
     count() OVER () AS total
 FROM

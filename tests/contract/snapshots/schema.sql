@@ -313,7 +313,9 @@ CREATE TABLE abm.contacts
     `email` String,
     `account_id` String,
     `title` String DEFAULT '',
-    `loaded_at` DateTime64(3, 'UTC') DEFAULT now64(3)
+    `loaded_at` DateTime64(3, 'UTC') DEFAULT now64(3),
+    `name` String DEFAULT '',
+    `person_key` String DEFAULT ''
 )
 ENGINE = ReplacingMergeTree(loaded_at)
 ORDER BY email
@@ -640,7 +642,8 @@ CREATE TABLE abm.surge_alerts
     `top_campaigns` Array(String),
     `episode_started_at` DateTime64(3, 'UTC'),
     `level` UInt16 COMMENT 'escalations before this one in the episode',
-    `raised_at` DateTime64(3, 'UTC') DEFAULT now64(3) COMMENT 'wall-clock time it was written'
+    `raised_at` DateTime64(3, 'UTC') DEFAULT now64(3) COMMENT 'wall-clock time it was written',
+    `contact_keys` Array(String) DEFAULT [] COMMENT 'person keys of the known contacts in the window, strongest first'
 )
 ENGINE = ReplacingMergeTree
 PARTITION BY toYYYYMM(detected_at)
