@@ -164,6 +164,7 @@ def test_the_web_app_is_a_service_that_signs_users_in():
     assert env["PULSE_WEB_SECRET"].startswith("${PULSE_WEB_SECRET:?")
     assert {"PULSE_WEB_USERS", "PULSE_WEB_TRUSTED_USER_HEADER"} <= set(env)
     assert web["ports"] == ["8080:8080"]
+    assert_health_checked(web, 8080)
 
 
 def test_the_collector_is_a_service_that_scales_by_replicas():
@@ -175,3 +176,13 @@ def test_the_collector_is_a_service_that_scales_by_replicas():
     own = ("PULSE_COLLECT_", "PULSE_SENDGRID_", "PULSE_MAILGUN_", "PULSE_POSTMARK_")
     assert {k: v for k, v in env.items() if not k.startswith(own)} == \
         SERVICES["pipeline"]["environment"]
+    assert_health_checked(collector, 8081)
+
+
+def assert_health_checked(service: dict, port: int) -> None:
+    """The container's health is the service's own /healthz (readiness: the broker or the
+    warehouse answers), asked with what the image has (python, no curl)."""
+    test = service["healthcheck"]["test"]
+    assert test[:3] == ["CMD", "python", "-c"]
+    assert f"http://127.0.0.1:{port}/healthz" in test[3]
+    compile(test[3], "healthcheck", "exec")  # it is Python that runs
