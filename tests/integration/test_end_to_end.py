@@ -20,7 +20,7 @@ acme-eu,Acme Europe,,198.18.1.0/26,2,
 globex,Globex,globex.com,198.18.8.0/22,2,
 """
 CONTACTS = """email,account_id,title
-anna@acme.com,acme,CTO
+anna@acme.com,acme,CFO
 jane.doe@gmail.com,globex,VP Sales
 """
 TS = "2026-11-02T09:30:00Z"
@@ -139,7 +139,7 @@ def test_known_events_land_exactly_once_with_exact_dead_letters(pulse_env: Pulse
         assert ("", "web") not in rollup
         score = ch.query("SELECT sum(score) FROM abm.account_engagement_daily "
                          "WHERE account_id = 'acme' AND channel = 'web'").first_row[0]
-        # Tier 1 (x1.5); /product pages 2, w2's pricing page 5; w7 is Anna, a CTO (x2).
+        # Tier 1 (x1.5); /product pages 2, w2's pricing page 5; w7 is Anna, a CFO (x2).
         assert score == (2 + 5 + 2 + 2) * 1.5 + 2 * 1.5 * 2
 
         dead = ch.query("SELECT topic, partition, offset, payload, error "
