@@ -10,24 +10,30 @@ from streams.attribution.domains import disposable_domains, shipped_free_mail_do
 from streams.attribution.learned_ip import LearningRules
 from streams.ingest.non_human import NonHumanFilter
 from streams.ingest.scoring import ScoringRules, default_rules, load_rules
-from streams.settings import Settings
+from streams.settings import (
+    AttributionSettings,
+    IngestSettings,
+    LearnedIpSettings,
+    SurgeSettings,
+    split_list,
+)
 from streams.surge.episodes import HygieneRules
 from streams.surge.model import HOUR, SurgeRules
 
 
-def scoring_rules(settings: Settings) -> ScoringRules:
+def scoring_rules(settings: IngestSettings) -> ScoringRules:
     """PULSE_SCORING_RULES, else the shipped rules."""
     return load_rules(Path(settings.scoring_rules)) if settings.scoring_rules else default_rules()
 
 
-def surge_rules(settings: Settings) -> SurgeRules:
+def surge_rules(settings: SurgeSettings) -> SurgeRules:
     return SurgeRules(daily_window_hours=settings.surge_daily_window_hours,
                       min_z=settings.surge_min_z, breadth_floor=settings.surge_breadth_floor,
                       daily_volume_floor=settings.surge_daily_volume_floor,
                       spike_volume_floor=settings.surge_spike_volume_floor)
 
 
-def hygiene_rules(settings: Settings) -> HygieneRules:
+def hygiene_rules(settings: SurgeSettings) -> HygieneRules:
     default = HygieneRules.default()
     return HygieneRules(
         cooldown_s={**default.cooldown_s, "daily": settings.surge_daily_cooldown_hours * HOUR,
@@ -35,21 +41,18 @@ def hygiene_rules(settings: Settings) -> HygieneRules:
         quiet_s=default.quiet_s, escalation_step=settings.surge_escalation_step)
 
 
-def learning_rules(settings: Settings) -> LearningRules:
+def learning_rules(settings: LearnedIpSettings) -> LearningRules:
     return LearningRules(settings.learned_min_people, settings.learned_min_share,
                          settings.learned_min_weight, settings.learned_half_life_days,
                          settings.learned_lookback_days)
 
 
-def free_mail(settings: Settings) -> frozenset[str]:
+def free_mail(settings: AttributionSettings) -> frozenset[str]:
     """Free-mail and disposable domains: never evidence of a company."""
-    extra = {d.strip().lower() for d in settings.free_mail_extra.split(";") if d.strip()}
+    extra = {d.lower() for d in split_list(settings.free_mail_extra)}
     return shipped_free_mail_domains() | disposable_domains() | extra
 
 
-def non_human_filter(settings: Settings) -> NonHumanFilter:
-    def networks(spec: str) -> list[str]:
-        return [c.strip() for c in spec.split(";") if c.strip()]
-
-    return NonHumanFilter(settings.scanner_seconds, networks(settings.privacy_proxy_ranges),
-                          networks(settings.email_scanner_ranges))
+def non_human_filter(settings: IngestSettings) -> NonHumanFilter:
+    return NonHumanFilter(settings.scanner_seconds, split_list(settings.privacy_proxy_ranges),
+                          split_list(settings.email_scanner_ranges))

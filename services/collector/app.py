@@ -22,7 +22,7 @@ from starlette.routing import Route
 
 from services.collector import tags
 from services.collector.bodies import TooLarge, UnsupportedEncoding, read_body
-from services.collector.clients import client_address, find_key, networks, write_key
+from services.collector.clients import client_address, find_key, write_key
 from services.collector.limits import RateLimiter
 from services.collector.payloads import BodyError, Item, check, split
 from services.collector.producer import NotQueued, Publisher, Record, Unavailable
@@ -35,7 +35,7 @@ from services.collector.providers import (
     sendgrid,
 )
 from services.collector.replays import TokenLedger
-from streams.settings import Settings
+from streams.settings import Settings, networks
 
 TAG_JS = (Path(__file__).parent / "static" / "tag.js").read_bytes()
 BEACON_MAX_BYTES = 64 << 10

@@ -7,14 +7,7 @@ import hmac
 import ipaddress
 from collections.abc import Iterable, Mapping
 
-from streams.settings import WriteKey
-
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-def networks(spec: str) -> list[Network]:
-    return [ipaddress.ip_network(part.strip(), strict=False)
-            for part in spec.split(",") if part.strip()]
+from streams.settings import Network, WriteKey
 
 
 def client_address(peer: str, forwarded_for: str | None, trusted: Iterable[Network]) -> str:

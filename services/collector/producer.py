@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
-from streams.settings import Settings
+from streams.settings import KafkaSettings
 from streams.topics import INPUT_MAX_BYTES
 
 log = logging.getLogger("pulse.collect")
@@ -30,7 +30,7 @@ Record = tuple[str, bytes, bytes, list[tuple[str, bytes]]]  # topic, key, value,
 
 
 class Publisher:
-    def __init__(self, settings: Settings, timeout: float = 10.0) -> None:
+    def __init__(self, settings: KafkaSettings, timeout: float = 10.0) -> None:
         self.settings = settings
         self.timeout = timeout
         self._producer: AIOKafkaProducer | None = None

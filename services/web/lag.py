@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
-from streams.settings import Settings
+from streams.settings import KafkaSettings
 from streams.topics import INPUT_TOPICS
 
 log = logging.getLogger("pulse.web")
@@ -45,7 +45,7 @@ def lag_of(ends: dict[TopicPartition, int], beginnings: dict[TopicPartition, int
     return total
 
 
-def read_lag(settings: Settings, timeout_ms: int = 3000) -> dict[str, int]:
+def read_lag(settings: KafkaSettings, timeout_ms: int = 3000) -> dict[str, int]:
     servers = settings.kafka_bootstrap.split(",")
     admin = KafkaAdminClient(bootstrap_servers=servers, request_timeout_ms=timeout_ms,
                              bootstrap_timeout_ms=timeout_ms, client_id="pulse-web-lag")
@@ -81,7 +81,7 @@ def about_the_world(err: BaseException) -> bool:
 
 
 class LagMonitor:
-    def __init__(self, settings: Settings, max_age: float = 10.0) -> None:
+    def __init__(self, settings: KafkaSettings, max_age: float = 10.0) -> None:
         self.settings = settings
         self.max_age = max_age
         self._reading = LagReading()

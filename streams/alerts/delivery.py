@@ -29,14 +29,13 @@ from streams.alerts.destinations import (
     RefusedDestination,
     check_literal,
     guarded_socket,
-    parse_networks,
     request,
     routes,
 )
 from streams.blocking import Blocking
 from streams.config import scoring_rules
 from streams.retries import retrying
-from streams.settings import AlertDestination, Settings
+from streams.settings import AlertDestination, AlertSettings, Settings, networks
 from streams.surge.batch import SurgeError
 from streams.surge.store import AlertStore
 from streams.warehouse.events import ClickHouseSink
@@ -60,10 +59,10 @@ class Outcome:
 
 
 class Deliverer:
-    def __init__(self, settings: Settings,
+    def __init__(self, settings: AlertSettings,
                  sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep) -> None:
         self.settings = settings
-        self.networks = parse_networks(settings.alert_allow_networks)
+        self.networks = networks(settings.alert_allow_networks)
         self.sleep = sleep
         self._session: aiohttp.ClientSession | None = None
 

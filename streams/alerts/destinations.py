@@ -23,9 +23,7 @@ from standardwebhooks import Webhook
 from yarl import URL
 
 from schemas.alerts import SurgeAlert
-from streams.settings import AlertDestination
-
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+from streams.settings import AlertDestination, Network
 
 
 class RefusedDestination(Exception):
@@ -74,10 +72,6 @@ def request(alert: SurgeAlert, destination: AlertDestination,
         headers["webhook-signature"] = Webhook(destination.secret.get_secret_value()).sign(
             alert.alert_id, now, body)
     return body.encode(), headers
-
-
-def parse_networks(spec: str) -> list[Network]:
-    return [ipaddress.ip_network(n.strip(), strict=False) for n in spec.split(";") if n.strip()]
 
 
 # IPv6 forms that carry an IPv4 address the packets end up at: NAT64 (RFC 6052, 8215) and

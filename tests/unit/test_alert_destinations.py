@@ -15,12 +15,11 @@ from streams.alerts.destinations import (
     RefusedDestination,
     allowed,
     check_literal,
-    parse_networks,
     request,
     routes,
 )
 from streams.alerts.sample import sample_alert
-from streams.settings import AlertDestination
+from streams.settings import AlertDestination, networks
 
 SECRET = "whsec_" + base64.b64encode(b"a secret of thirty-two bytes!!!!").decode()
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
@@ -78,10 +77,10 @@ def test_internal_addresses_are_refused(address):
 
 def test_public_addresses_pass_and_allowed_networks_open_internal_ones():
     assert allowed("93.184.216.34", []) and allowed("2606:4700::1111", [])
-    assert allowed("127.0.0.1", parse_networks("127.0.0.0/8"))
+    assert allowed("127.0.0.1", networks("127.0.0.0/8"))
     with pytest.raises(RefusedDestination, match="PULSE_ALERT_ALLOW_NETWORKS"):
         check_literal("http://127.0.0.1:8080/hook", [])
-    check_literal("http://127.0.0.1:8080/hook", parse_networks("127.0.0.0/8"))
+    check_literal("http://127.0.0.1:8080/hook", networks("127.0.0.0/8"))
 
 
 @pytest.mark.parametrize("address", ["::7f00:1", "64:ff9b::7f00:1", "64:ff9b::a9fe:a9fe",

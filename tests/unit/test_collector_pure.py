@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from services.collector.clients import client_address, find_key, networks, write_key
+from services.collector.clients import client_address, find_key, write_key
 from services.collector.limits import RateLimiter
 from services.collector.payloads import BodyError, check, split
-from streams.settings import WriteKey
+from streams.settings import WriteKey, networks
 
 VISIT = {"type": "web_visit", "event_id": "v1", "ts": "2026-11-30T10:00:00Z",
          "ip": "203.0.113.9", "url": "https://vendor.example/pricing",
