@@ -36,9 +36,10 @@ TOPICS: tuple[TopicSpec, ...] = (
               "ad_click events (JSON). Produced by ad platforms / `pulse publish`; "
               "consumed by the pipeline agent.", max_message_bytes=INPUT_MAX_BYTES),
     TopicSpec("dead_letters", 1,
-              "Records that failed validation or processing, with source topic, partition, "
-              "offset, original bytes (base64) and the reason. Produced by the pipeline "
-              "agent; consumed by ops tooling for fix-and-replay.",
+              "Records that failed validation or processing (JSON: topic, partition, offset, "
+              "kind, stage, error, payload_base64, received_at), keyed by "
+              "topic:partition:offset. Produced by the pipeline agent (and by workers for "
+              "unreadable reference records); consumed by ops tooling for fix-and-replay.",
               max_message_bytes=DEAD_LETTER_MAX_BYTES),
     TopicSpec("account_activity", None,
               "Per account (key account_id): ids and event times of newly landed human "

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from services.cli import settings_of
+from streams.ingest.rows import KINDS, STAGES
 
 FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]),
                       default="table", show_default=True)
@@ -27,7 +28,11 @@ def formatter(name: str) -> Callable[[Sequence[str], Sequence[Sequence[Any]]], s
 @FORMAT
 @click.pass_context
 def query(ctx: click.Context, sql: str, fmt: str) -> int:
-    """Run one read-only SQL statement ('-' reads it from stdin)."""
+    """Run one read-only SQL statement ('-' reads it from stdin) on a session of its own that
+    ingestion never waits for: writes, file() and url() are refused; it stops after
+    PULSE_QUERY_TIMEOUT_SECONDS and cuts at PULSE_QUERY_MAX_ROWS rows (and says so). Tables
+    show control characters escaped; CSV prefixes cells a spreadsheet would run as formulas
+    with '."""
     from services.warehouse import open_warehouse
 
     s = settings_of(ctx)
@@ -50,8 +55,8 @@ def query(ctx: click.Context, sql: str, fmt: str) -> int:
 @click.pass_context
 def surging(ctx: click.Context, since: str, at: str | None, date: str | None, every: bool,
             fmt: str) -> int:
-    """Accounts surging or cooling, with reasons: the alerts of a recent period, or a
-    reading of every account at a moment."""
+    """Surging and cooling accounts with their reasons: the latest alerts of a period, or every
+    account read from history at a moment."""
     from services.surging import parse_duration, read_all, recent_alerts
     from services.warehouse import open_warehouse
     from streams.config import surge_rules
@@ -93,7 +98,8 @@ def surging(ctx: click.Context, since: str, at: str | None, date: str | None, ev
               help="rules file (default PULSE_SCORING_RULES or the shipped one)")
 @click.pass_context
 def rescore(ctx: click.Context, rules: Path | None) -> int:
-    """Re-score history under the current scoring rules."""
+    """Re-score every event under the scoring rules, deterministically; roll-ups and
+    abm.account_scores follow."""
     from services.rescore import rescore as apply
     from services.warehouse import DirectWarehouse, migrate, open_warehouse
     from streams.ingest.scoring import DEFAULT_RULES
@@ -108,4 +114,32 @@ def rescore(ctx: click.Context, rules: Path | None) -> int:
     return 0
 
 
-COMMANDS = [query, surging, rescore]
+@click.command(name="dead-letters")
+@click.option("--kind", type=click.Choice(list(KINDS)), help="only this kind")
+@click.option("--stage", type=click.Choice(list(STAGES)), help="only this stage")
+@click.option("--since", default="7d", metavar="DURATION", show_default=True,
+              help="received in this period (90m, 36h, 7d, 2w)")
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 10_000))
+@FORMAT
+@click.pass_context
+def dead_letters(ctx: click.Context, kind: str | None, stage: str | None, since: str,
+                 limit: int, fmt: str) -> int:
+    """The newest dead letters, with kind, stage, source position and reason."""
+    from infra import query as sql
+    from services.surging import parse_duration
+    from services.warehouse import open_warehouse
+
+    try:
+        start = datetime.now(UTC) - parse_duration(since)
+    except ValueError as err:
+        print(f"pulse dead-letters: {err}", file=sys.stderr)
+        return 2
+    result = open_warehouse(settings_of(ctx)).read(sql("dead_letters"), {
+        "since": start, "kind": kind or "", "stage": stage or "", "limit": limit})
+    print(formatter(fmt)(result.columns, result.rows) if result.rows or fmt != "table" else
+          "no dead letter" + (f" of kind {kind}" if kind else "")
+          + (f" at stage {stage}" if stage else "") + f" in the last {since}")
+    return 0
+
+
+COMMANDS = [query, surging, rescore, dead_letters]

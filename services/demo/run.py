@@ -57,8 +57,8 @@ def run_demo(s: Settings, days: int, seed: int, serve: bool = False) -> int:
         wh = DirectWarehouse(s)
         top = wh.query(query("top_accounts"))
         match = wh.query(query("match_summary"))
-        dead = wh.query("SELECT error, count() AS n FROM abm.dead_letters FINAL "
-                        "GROUP BY error ORDER BY n DESC")
+        dead = wh.query("SELECT kind, error, count() AS n FROM abm.dead_letters FINAL "
+                        "GROUP BY kind, error ORDER BY n DESC, kind, error")
         alerts = wh.query("SELECT formatDateTime(detected_at, '%F %R') AS detected, "
                           "account_name AS account, kind, score, reason, contact_keys "
                           "FROM abm.surge_alerts FINAL ORDER BY detected_at")

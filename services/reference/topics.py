@@ -134,7 +134,8 @@ def read_all(settings: Settings,
                 refused = apply([(kind_of[tp.topic], m.key, m.value) for m in messages])
                 now = datetime.now(UTC)
                 dead += [DeadLetterRow(tp.topic, tp.partition, messages[i].offset,
-                                       messages[i].value or b"", why, now) for i, why in refused]
+                                       messages[i].value or b"", why, now,
+                                       "unreadable_reference", "decode") for i, why in refused]
                 if consumer.position(tp) >= ends[tp]:
                     remaining.discard(tp)
         return {(tp.topic, tp.partition): ends[tp] for tp in tps}, dead

@@ -250,6 +250,7 @@ class OpsView:
     match_table: list[Row]
     coverage: list[Row]
     machines: list[Row]
+    dead_kinds: list[Row]
     dead_reasons: list[Row]
     dead_examples: list[Row]
     freshness: Row
@@ -271,7 +272,8 @@ def ops_page(read: Reader, now: datetime) -> OpsView:
         match_table=table,
         coverage=got["coverage"],
         machines=got["machines"],
-        dead_reasons=[d for d in dead if d["kind"] == "reason"],
-        dead_examples=[d for d in dead if d["kind"] == "example"],
+        dead_kinds=[d for d in dead if d["row"] == "kind"],
+        dead_reasons=[d for d in dead if d["row"] == "reason"],
+        dead_examples=[d for d in dead if d["row"] == "example"],
         freshness=fresh[0] if fresh else {},
     )

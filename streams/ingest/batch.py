@@ -23,7 +23,7 @@ from streams.ingest.event_time import (
     within,
 )
 from streams.ingest.pseudonyms import keyed, person_key, strip_url, truncate_ip, visitor_key
-from streams.ingest.rows import DeadLetterRow, EventRow
+from streams.ingest.rows import KINDS, DeadLetterRow, EventRow
 from streams.ingest.scoring import ScoringRules, default_rules
 
 
@@ -69,12 +69,13 @@ def process_batch(
             else:
                 out.events.append(row)
                 out.sources.append(rec)
-        except (DecodeError, EventTimeError) as err:
-            out.dead_letters.append(dead_letter_row(rec, str(err), now))
+        except DecodeError as err:
+            out.dead_letters.append(dead_letter_row(rec, str(err), now, err.kind))
+        except EventTimeError as err:
+            out.dead_letters.append(dead_letter_row(rec, str(err), now, "time_out_of_range"))
         except Exception as err:  # a bug must cost one record a dead letter, not the stream
-            out.dead_letters.append(
-                dead_letter_row(rec, f"processing error: {type(err).__name__}: {err}", now)
-            )
+            out.dead_letters.append(dead_letter_row(
+                rec, f"processing error: {type(err).__name__}: {err}", now, "processing_error"))
     return out
 
 
@@ -138,5 +139,8 @@ def _event_row(
     )
 
 
-def dead_letter_row(rec: RawRecord, reason: str, now: datetime) -> DeadLetterRow:
-    return DeadLetterRow(rec.topic, rec.partition, rec.offset, rec.value or b"", reason, now)
+def dead_letter_row(rec: RawRecord, reason: str, now: datetime, kind: str,
+                    stage: str | None = None) -> DeadLetterRow:
+    """``stage``: the kind's own (``KINDS``) unless said otherwise."""
+    return DeadLetterRow(rec.topic, rec.partition, rec.offset, rec.value or b"", reason, now,
+                         kind, stage or KINDS[kind])

@@ -22,7 +22,12 @@ TOPIC_OF_TYPE = {"web_visit": "web_visits", "email_open": "email_opens",
 
 
 class DecodeError(ValueError):
-    """The record cannot become an event; ``str(err)`` is the dead-letter reason."""
+    """The record cannot become an event; ``str(err)`` is the dead-letter reason, ``kind``
+    its kind (``rows.KINDS``)."""
+
+    def __init__(self, reason: str, kind: str = "schema_violation") -> None:
+        super().__init__(reason)
+        self.kind = kind
 
 
 _ANY_EVENT: TypeAdapter[Event] = TypeAdapter(
@@ -45,32 +50,36 @@ def decode(raw: bytes | None, topic_name: str | None = None) -> Event:
 def decode_carefully(raw: bytes | None, topic_name: str | None = None) -> Event:
     """The path that names every problem (and the reference the fast path must agree with)."""
     if raw is None or len(raw) == 0:
-        raise DecodeError("empty record: no value")
+        raise DecodeError("empty record: no value", "empty")
     if len(raw) > MAX_EVENT_BYTES:
-        raise DecodeError(f"record too large: {len(raw)} bytes (limit {MAX_EVENT_BYTES})")
+        raise DecodeError(f"record too large: {len(raw)} bytes (limit {MAX_EVENT_BYTES})",
+                          "too_large")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
-        raise DecodeError(f"invalid UTF-8 at byte {err.start}: {err.reason}") from None
+        raise DecodeError(f"invalid UTF-8 at byte {err.start}: {err.reason}", "not_utf8") \
+            from None
     try:
         data = json.loads(text, parse_constant=_not_json)
     except json.JSONDecodeError as err:
         raise DecodeError(
-            f"invalid JSON: {err.msg} at line {err.lineno} column {err.colno}"
+            f"invalid JSON: {err.msg} at line {err.lineno} column {err.colno}", "not_json"
         ) from None
     except RecursionError:
-        raise DecodeError("invalid JSON: nested too deeply") from None
+        raise DecodeError("invalid JSON: nested too deeply", "not_json") from None
     except _NotJson as err:
-        raise DecodeError(str(err)) from None
+        raise DecodeError(str(err), "not_json") from None
     if not isinstance(data, dict):
-        raise DecodeError(f"expected a JSON object, got {type(data).__name__}")
+        raise DecodeError(f"expected a JSON object, got {type(data).__name__}", "not_an_object")
     kind = data.get("type")
     model = EVENT_MODELS.get(kind) if isinstance(kind, str) else None
     if model is None or not isinstance(kind, str):
         expected = ", ".join(sorted(EVENT_MODELS))
-        raise DecodeError(f"unknown event type {kind!r} (expected one of {expected})")
+        raise DecodeError(f"unknown event type {kind!r} (expected one of {expected})",
+                          "unknown_type")
     if topic_name is not None and TOPIC_OF_TYPE[kind] != topic_name:
-        raise DecodeError(f"event type {kind!r} does not belong on topic {topic_name!r}")
+        raise DecodeError(f"event type {kind!r} does not belong on topic {topic_name!r}",
+                          "wrong_topic")
     try:
         return model.model_validate(data)
     except ValidationError as err:

@@ -125,7 +125,8 @@ class Pipeline:
             log.error("landing a batch failed; dead-lettering it", exc_info=err)
             why = f"processing error: landing failed: {type(err).__name__}: {reason(err)}"
             return self.sink.write(BatchResult(dead_letters=result.dead_letters + [
-                dead_letter_row(rec, why, datetime.now(UTC)) for rec in result.sources]))
+                dead_letter_row(rec, why, datetime.now(UTC), "processing_error", "land")
+                for rec in result.sources]))
 
     async def land(self, result: BatchResult) -> None:
         """Write (retried while the failure is about the world: the stream waits, nothing

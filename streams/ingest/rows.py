@@ -49,6 +49,19 @@ EVENT_COLUMNS = tuple(f"_{f.removeprefix('source_')}" if f.startswith("source_")
                       for f in EventRow._fields)
 
 
+# Why a record became a dead letter, as a closed list (the reason says it for a person), and
+# the stage that refused it: decode (bytes to JSON), validate (the contract, the time),
+# attribute (processing), land (the warehouse). Snowplow's failed events carry the same.
+KINDS: dict[str, str] = {
+    "empty": "decode", "too_large": "decode", "not_utf8": "decode", "not_json": "decode",
+    "unreadable_reference": "decode",
+    "not_an_object": "validate", "unknown_type": "validate", "wrong_topic": "validate",
+    "schema_violation": "validate", "time_out_of_range": "validate",
+    "processing_error": "attribute", "warehouse_refused": "land",
+}
+STAGES = ("decode", "validate", "attribute", "land")
+
+
 class DeadLetterRow(NamedTuple):
     topic: str
     partition: int
@@ -56,12 +69,15 @@ class DeadLetterRow(NamedTuple):
     payload: bytes  # the original record, unchanged
     error: str  # the reason, for a person
     received_at: datetime
+    kind: str = "schema_violation"  # one of KINDS
+    stage: str = "validate"  # one of STAGES
 
     def message(self) -> bytes:
         """The JSON value published to the ``dead_letters`` topic."""
         return json.dumps({
             "topic": self.topic, "partition": self.partition, "offset": self.offset,
-            "error": self.error, "payload_base64": base64.b64encode(self.payload).decode("ascii"),
+            "kind": self.kind, "stage": self.stage, "error": self.error,
+            "payload_base64": base64.b64encode(self.payload).decode("ascii"),
             "received_at": self.received_at.isoformat()}).encode()
 
 

@@ -21,7 +21,7 @@ from aiokafka.errors import KafkaError
 
 from streams.ingest.rows import DeadLetterRow
 from streams.reference.state import ReferenceData
-from streams.settings import Settings
+from streams.settings import KafkaSettings
 from streams.topics import REFERENCE_TOPICS
 from streams.warehouse.failures import is_transient
 
@@ -30,7 +30,7 @@ DeadLetters = Callable[[Sequence[DeadLetterRow]], Awaitable[None]]
 Positions = dict[tuple[str, int], int]
 
 
-async def follow(settings: Settings, reference: ReferenceData, positions: Positions,
+async def follow(settings: KafkaSettings, reference: ReferenceData, positions: Positions,
                  blocking: Callable[..., Awaitable[Any]], dead_letters: DeadLetters,
                  pending: Sequence[DeadLetterRow] = (), first_delay: float = 1.0,
                  max_delay: float = 30.0) -> None:
@@ -59,7 +59,7 @@ async def follow(settings: Settings, reference: ReferenceData, positions: Positi
         delay = min(delay * 2, max_delay)
 
 
-async def _follow(settings: Settings, reference: ReferenceData, positions: Positions,
+async def _follow(settings: KafkaSettings, reference: ReferenceData, positions: Positions,
                   blocking: Callable[..., Awaitable[Any]], dead_letters: DeadLetters) -> None:
     kind_of = {settings.topic(k): k for k in REFERENCE_TOPICS}
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap,
@@ -85,7 +85,8 @@ async def _follow(settings: Settings, reference: ReferenceData, positions: Posit
                     await dead_letters([
                         DeadLetterRow(messages[i][0].topic, messages[i][0].partition,
                                       messages[i][1].offset, messages[i][1].value or b"",
-                                      why, now) for i, why in refused])
+                                      why, now, "unreadable_reference", "decode")
+                        for i, why in refused])
                 for tp, m in messages:
                     positions[(tp.topic, tp.partition)] = m.offset + 1
                 batch = await consumer.getmany(timeout_ms=300)

@@ -109,7 +109,7 @@ class ClickHouseSink:
             landed = [r for j, r in enumerate(rows) if j not in skip]
             dead = batch.dead_letters + [
                 dead_letter_row(batch.sources[fresh[j]], f"the warehouse refused the event: {why}",
-                                now) for j, why in refused]
+                                now, "warehouse_refused") for j, why in refused]
             stored_dead = self._write_dead_letters(dead)
             for j, why in isolate(batch.links, self._stitch, self.ping):
                 log.warning("visitor link not stored",

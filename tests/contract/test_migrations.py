@@ -78,7 +78,9 @@ def test_migration_sql_runs_unchanged_on_a_server():
             upper = stmt.upper()
             rerunnable = ("IF NOT EXISTS" in upper or upper.startswith("CREATE OR REPLACE VIEW")
                           or " MODIFY TTL " in upper or " MODIFY SETTING " in upper
-                          or " MATERIALIZE PROJECTION " in upper)  # the last three: idempotent
+                          or " MATERIALIZE PROJECTION " in upper  # these three: idempotent
+                          # a backfill touching only the rows it has not filled yet
+                          or (" UPDATE" in upper and "\nWHERE KIND = ''" in upper))
             assert rerunnable, (
                 f"{path.name} must be re-runnable")
 
@@ -99,3 +101,43 @@ def test_default_dsn_is_embedded_under_pulse_home(tmp_path):
     s = Settings(home=tmp_path)
     assert s.dsn == f"chdb://{tmp_path.resolve()}/clickhouse" and s.embedded
     assert not Settings(home=tmp_path, clickhouse_dsn="http://ch:8123").embedded
+
+
+def test_dead_letters_written_before_kinds_get_the_kind_the_pipeline_gives(applied, client):
+    """Migration 0016 classifies old rows by their reason; the pipeline sets kinds itself.
+    Both must agree: the reasons here are the pipeline's own, for every bad record class."""
+    from datetime import UTC, datetime
+
+    from streams.attribution.chain import build_attributor
+    from streams.ingest.batch import RawRecord, process_batch
+    from tests.fault.test_hostile_input import hostile_records
+
+    records = [RawRecord(topic, 0, i, payload)
+               for i, (topic, payload, _) in enumerate(hostile_records())]
+    now = datetime.now(UTC)
+    dead = process_batch(records, build_attributor([], [], frozenset()), b"k", now=now)
+    dead = dead.dead_letters + [
+        d._replace(error=e, kind=k, stage=s, offset=1000 + i)
+        for i, (e, k, s) in enumerate([
+            ("processing error: KeyError: 'x'", "processing_error", "attribute"),
+            ("processing error: landing failed: TypeError: y", "processing_error", "land"),
+            ("the warehouse refused the event: Code: 53", "warehouse_refused", "land"),
+            ("unreadable contacts record: not JSON", "unreadable_reference", "decode")])
+        for d in dead.dead_letters[:1]]
+    assert {d.kind for d in dead} >= {"time_out_of_range", "not_json", "too_large", "empty",
+                                      "not_utf8", "not_an_object", "unknown_type",
+                                      "wrong_topic", "schema_violation"}
+    client.command("DROP TABLE IF EXISTS abm.dead_letters_before_kinds")
+    client.command("CREATE TABLE abm.dead_letters_before_kinds AS abm.dead_letters")
+    client.insert("abm.dead_letters_before_kinds",
+                  [[d.topic, d.partition, d.offset, d.payload, d.error, d.received_at]
+                   for d in dead],
+                  column_names=["topic", "partition", "offset", "payload", "error",
+                                "received_at"])
+    [update] = [s for s in statements((Path(migration_files()[15][2])).read_text())
+                if s.startswith("ALTER TABLE abm.dead_letters UPDATE")]
+    client.command(update.replace("abm.dead_letters", "abm.dead_letters_before_kinds", 1))
+    classified = {r[0]: (r[1], r[2]) for r in client.query(
+        "SELECT offset, kind, stage FROM abm.dead_letters_before_kinds").result_rows}
+    assert classified == {d.offset: (d.kind, d.stage) for d in dead}
+    client.command("DROP TABLE abm.dead_letters_before_kinds")

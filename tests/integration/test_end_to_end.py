@@ -159,6 +159,15 @@ def test_known_events_land_exactly_once_with_exact_dead_letters(pulse_env: Pulse
     consumer.close()
     assert sorted((d["topic"], d["partition"], d["offset"], base64.b64decode(d["payload_base64"]))
                   for d in letters) == [(t, p, o, raw) for t, p, o, raw, _ in expected_dead]
+    # Each has a kind and the stage that refused it; ops filter by them.
+    kinds = json.loads(pulse_env.cli("dead-letters", "--format", "json").stdout)
+    assert sorted((d["kind"], d["stage"]) for d in kinds) == sorted(
+        [("not_json", "decode"), ("not_utf8", "decode")]
+        + [("schema_violation", "validate")] * (len(BROKEN) - 2))
+    just = json.loads(pulse_env.cli("dead-letters", "--kind", "not_utf8", "--format",
+                                    "json").stdout)
+    assert [(d["topic"].rsplit(".", 1)[-1], d["kind"]) for d in just] == [
+        ("web_visits", "not_utf8")]
 
     # Publishing the same events again and re-running changes nothing.
     publish(pulse_env)

@@ -100,11 +100,13 @@ def read(tmp_path_factory: pytest.TempPathFactory):
                                 "http_status", "error", "first_attempt_at", "finished_at"])
     client.insert("abm.dead_letters", [
         ["web_visits", 0, 5, b"{not json", "invalid JSON: Expecting property name enclosed in "
-         "double quotes at line 1 column 2", NOW],
+         "double quotes at line 1 column 2", NOW, "not_json", "decode"],
         ["web_visits", 1, 9, b"{\n,", "invalid JSON: Expecting property name enclosed in "
-         "double quotes at line 2 column 1", NOW - timedelta(hours=1)],
-        ["email_opens", 0, 3, b'{"type":"x"}', "unknown event type: x", NOW]],
-        column_names=["topic", "partition", "offset", "payload", "error", "received_at"])
+         "double quotes at line 2 column 1", NOW - timedelta(hours=1), "not_json", "decode"],
+        ["email_opens", 0, 3, b'{"type":"x"}', "unknown event type: x", NOW, "unknown_type",
+         "validate"]],
+        column_names=["topic", "partition", "offset", "payload", "error", "received_at",
+                      "kind", "stage"])
     client.close()
     wh = DirectWarehouse(settings)
     refresh_rollups(wh)
@@ -206,9 +208,12 @@ def test_ops_page(read):
     assert [(c["tier"], c["targets"], c["engaged"], c["coverage"]) for c in v.coverage] == [
         ("1", 3, 2, round(2 / 3, 4)), ("2", 1, 1, 1.0)]
     assert [(m["reason"], m["events"]) for m in v.machines] == [("bot_user_agent", 1)]
-    assert [(d["reason"], d["n"]) for d in v.dead_reasons] == [
-        ("invalid JSON: Expecting property name enclosed in double quotes at line N column N", 2),
-        ("unknown event type: x", 1)]
+    assert [(d["kind"], d["stage"], d["n"]) for d in v.dead_kinds] == [
+        ("not_json", "decode", 2), ("unknown_type", "validate", 1)]
+    assert [(d["kind"], d["reason"], d["n"]) for d in v.dead_reasons] == [
+        ("not_json", "invalid JSON: Expecting property name enclosed in double quotes at line N "
+                     "column N", 2),
+        ("unknown_type", "unknown event type: x", 1)]
     assert [(d["topic"], d["partition"], d["offset"]) for d in v.dead_examples][:1] in (
         [("web_visits", 0, 5)], [("email_opens", 0, 3)])
     assert v.freshness["watermark"] is not None

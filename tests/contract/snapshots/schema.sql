@@ -373,7 +373,9 @@ CREATE TABLE abm.dead_letters
     `offset` UInt64,
     `payload` String COMMENT 'the original record bytes, unchanged',
     `error` String,
-    `received_at` DateTime64(3, 'UTC')
+    `received_at` DateTime64(3, 'UTC'),
+    `kind` LowCardinality(String) DEFAULT '' COMMENT 'why, from a closed list: not_json, schema_violation, time_out_of_range, ...',
+    `stage` LowCardinality(String) DEFAULT '' COMMENT 'decode | validate | attribute | land'
 )
 ENGINE = ReplacingMergeTree(received_at)
 ORDER BY (topic, partition, offset)
