@@ -1,5 +1,5 @@
-"""Screenshots of each page for the README, taken in headless Chromium from a running
-`pulse serve` (run `pulse demo --serve` first):
+"""Screenshots of each page for the manual (docs/screenshots/), taken in headless Chromium
+from a running `pulse serve` (run `pulse demo --serve` first):
 
     .venv/bin/python scripts/screenshots.py [http://127.0.0.1:8080] [docs/screenshots]
 """

@@ -18,7 +18,8 @@ def alerts() -> None:
 @alerts.command()
 @click.pass_context
 def test(ctx: click.Context) -> int:
-    """Send a sample alert to every configured destination and print each outcome."""
+    """Send a sample alert to every configured destination and print each outcome (exit 1 if
+    any failed)."""
     from streams.alerts.sample import send_test_alerts
 
     s = settings_of(ctx)

@@ -18,8 +18,9 @@ log = logging.getLogger("pulse.collect")
 @click.option("--port", type=int, help="port (PULSE_COLLECT_PORT, default 8081)")
 @click.pass_context
 def collect(ctx: click.Context, host: str, port: int | None) -> int:
-    """The HTTP collector: events API, website tag and email providers' webhooks,
-    publishing to the input topics."""
+    """The HTTP collector: POST /v1/events with a write key, the website tag (/tag.js,
+    /v1/tag), and the SendGrid, Mailgun and Postmark webhooks; events are published to the
+    input topics once the broker acknowledges them."""
     import uvicorn
 
     from services.collector.app import WEBHOOK_SETTINGS, create_app, receivers

@@ -15,7 +15,9 @@ from services.cli import settings_of
               help="then keep the web app running on the demo data until Ctrl-C")
 @click.pass_context
 def demo(ctx: click.Context, days: int, seed: int, serve: bool) -> int:
-    """The whole job on a generated sample, end to end."""
+    """The whole job on a generated sample (28 days by default: an account alerts once it has
+    three weeks of history), printing the result; --serve keeps the web app (and the broker)
+    running on the demo data until Ctrl-C."""
     from services.demo import run_demo
 
     return run_demo(settings_of(ctx), days, seed, serve=serve)

@@ -18,7 +18,9 @@ FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 @click.argument("file", type=FILE)
 @click.pass_context
 def publish(ctx: click.Context, file: Path) -> int:
-    """Publish a JSONL file of events, each line to its topic by type."""
+    """Publish each line of a JSONL file to its topic by `type`, keyed by event id. Lines that
+    cannot be published (no routable type, not JSON, nested too deeply, over 4 MB, refused
+    by the broker) are listed by number, the rest is published, and the exit code is 1."""
     from services.publisher import publish as send
     from services.publisher import read_lines
     from services.runtime.topics_admin import ensure_topics
@@ -46,7 +48,10 @@ ROLES = click.Choice([r.value for r in Role])
               help="run only this role (repeatable); default: all of them")
 @click.pass_context
 def run(ctx: click.Context, drain: bool, roles: tuple[str, ...]) -> int:
-    """Run a worker: the pipeline, surge detection and alert delivery, or some of them."""
+    """Run a worker: every role by default, or only the roles named (each role alone has its
+    own consumer group). --drain exits once everything published before it started is done
+    for its roles (landed, evaluated, delivered); in the split shape drain pipeline, then
+    surge, then delivery."""
     from services.runtime.worker import run as work
     from services.runtime.worker import summary_line
 
@@ -59,7 +64,9 @@ def run(ctx: click.Context, drain: bool, roles: tuple[str, ...]) -> int:
               help="RFC 3339 time, e.g. 2026-11-01T00:00:00Z (Kafka record time)")
 @click.pass_context
 def replay(ctx: click.Context, from_: str) -> int:
-    """Re-process the input topics from a point in time."""
+    """Rewind the pipeline's consumer group to the first records at or after a time (Kafka
+    record time) and re-process what the topics retain; every table ends exactly as one
+    clean run left it. Stop running workers first."""
     from services.runtime.replay import parse_when, rewind
     from services.warehouse import running_holder
 
@@ -77,7 +84,8 @@ def replay(ctx: click.Context, from_: str) -> int:
 @click.argument("event_id")
 @click.pass_context
 def explain(ctx: click.Context, event_id: str) -> int:
-    """Why an event was attributed as it was."""
+    """How an event was attributed: account, method, confidence, evidence, counted or why not,
+    provenance."""
     from services.explain import explain as why
     from services.warehouse import open_warehouse
 
@@ -93,7 +101,8 @@ def explain(ctx: click.Context, event_id: str) -> int:
 @click.argument("file", type=FILE)
 @click.pass_context
 def attribute(ctx: click.Context, file: Path) -> int:
-    """Run attribution on a JSONL file, without Kafka."""
+    """Run the attribution chain on a JSONL file against the loaded reference data, without
+    Kafka; one JSON line per event."""
     from services.explain import attribute_lines
     from services.publisher import read_lines
     from services.warehouse import open_warehouse

@@ -59,7 +59,8 @@ def ip_ranges() -> None:
 @click.argument("file", type=FILE)
 @click.pass_context
 def load_accounts(ctx: click.Context, file: Path) -> int:
-    """Load accounts from a CSV file (all or nothing)."""
+    """Load target accounts from a CSV file, all or nothing, to the compacted topic and the
+    ClickHouse copy (running workers apply it within seconds)."""
     from services.reference import loader
 
     s = settings_of(ctx)
@@ -73,7 +74,7 @@ def load_accounts(ctx: click.Context, file: Path) -> int:
 @click.argument("file", type=FILE)
 @click.pass_context
 def load_contacts(ctx: click.Context, file: Path) -> int:
-    """Load contacts from a CSV file (all or nothing)."""
+    """Load known contacts from a CSV file (ours, or a CRM export's headers), all or nothing."""
     from services.reference import loader
 
     s = settings_of(ctx)
@@ -88,7 +89,8 @@ def load_contacts(ctx: click.Context, file: Path) -> int:
 @click.argument("file", type=FILE)
 @click.pass_context
 def load_ip_ranges(ctx: click.Context, file: Path) -> int:
-    """Load IP ranges from a CSV file (all or nothing); conflicts are printed."""
+    """Load IP ranges from a CSV file, all or nothing; claims on one network that conflict are
+    printed with the winner."""
     from services.reference import loader
 
     s = settings_of(ctx)
@@ -104,7 +106,7 @@ def load_ip_ranges(ctx: click.Context, file: Path) -> int:
 @click.argument("file", type=FILE)
 @click.pass_context
 def remove_ip_ranges(ctx: click.Context, file: Path) -> int:
-    """Withdraw the ranges listed in a CSV file."""
+    """Withdraw the ranges a CSV file lists (same format as load)."""
     from services.reference import loader
 
     with reference_writer(settings_of(ctx)) as (wh, publisher):
@@ -117,7 +119,10 @@ def remove_ip_ranges(ctx: click.Context, file: Path) -> int:
 @click.argument("email")
 @click.pass_context
 def forget(ctx: click.Context, email: str) -> int:
-    """Erase a person everywhere and suppress them at ingest."""
+    """Erase a person from every table (their events, their linked browsers' events, identity
+    links, the contact and so their name, dead letters containing the address as a whole
+    address, their key in alerts) and suppress them at ingest, so a replay does not bring
+    them back. The address is validated first: a blank or partial one erases nothing."""
     from services.privacy import forget as erase
 
     s = settings_of(ctx)

@@ -10,7 +10,8 @@ from services.cli import settings_of
 @click.command()
 @click.pass_context
 def up(ctx: click.Context) -> int:
-    """Start the local broker, create topics, migrate (idempotent)."""
+    """Start a local broker (when PULSE_KAFKA_BOOTSTRAP is on loopback and nothing listens; a
+    remote broker is only checked), create the topics and apply the migrations. Idempotent."""
     from services.runtime.local_kafka import LocalKafka, is_local
     from services.runtime.topics_admin import ensure_topics
     from services.warehouse import DirectWarehouse, migrate, open_warehouse
@@ -49,7 +50,8 @@ def down(ctx: click.Context) -> int:
 @click.command()
 @click.pass_context
 def status(ctx: click.Context) -> int:
-    """Broker, topics, workers, warehouse."""
+    """Broker, topics and their partitions, whether a pipeline runs, and the migrations
+    applied."""
     from clickhouse_connect.driver.exceptions import ClickHouseError
     from kafka.errors import KafkaError
 
@@ -89,7 +91,7 @@ def status(ctx: click.Context) -> int:
 @click.command()
 @click.pass_context
 def migrate(ctx: click.Context) -> int:
-    """Apply ClickHouse migrations."""
+    """Apply the ClickHouse migrations not applied yet."""
     from services.warehouse import DirectWarehouse, running_holder
     from services.warehouse import migrate as apply
 

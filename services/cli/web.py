@@ -14,7 +14,8 @@ from services.cli import settings_of
 @click.option("--port", type=int, help="port (PULSE_WEB_PORT, default 8080)")
 @click.pass_context
 def serve(ctx: click.Context, host: str | None, port: int | None) -> int:
-    """The web app: accounts, alerts and ops pages, read-only."""
+    """The web app (read-only) on PULSE_WEB_HOST:PULSE_WEB_PORT: accounts, an account's
+    engagement and people, the alert feed, the ops page."""
     from services.web.server import serve as run_server
 
     s = settings_of(ctx)
@@ -28,7 +29,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> int:
 @click.command("password-hash")
 @click.option("--stdin", "from_stdin", is_flag=True, help="read the password from stdin")
 def password_hash(from_stdin: bool) -> int:
-    """Print a web user's password hash (scrypt) for PULSE_WEB_USERS or its file."""
+    """Print a web user's scrypt password hash for PULSE_WEB_USERS or PULSE_WEB_USERS_FILE."""
     from services.web.auth import hash_password
 
     if from_stdin:
