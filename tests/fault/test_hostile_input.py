@@ -16,6 +16,7 @@ import pytest
 from services.publisher import route
 from tests.conftest import PulseEnv, wait_for
 from tests.fault.oracle import ACCOUNTS_CSV, Feed, assert_exact, good_events
+from tests.support.events import web_visit
 
 pytestmark = pytest.mark.fault
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -26,9 +27,7 @@ GMAIL_PROXY = ("Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 "
 
 
 def visit(event_id: str, ts: datetime | str, **extra: object) -> dict[str, object]:
-    return {"event_id": event_id, "type": "web_visit",
-            "ts": ts if isinstance(ts, str) else ts.isoformat(), "ip": "10.1.0.7",
-            "url": "https://vendor.example/pricing", "user_agent": "Mozilla/5.0 (X11)", **extra}
+    return web_visit(event_id, ts=ts, path="/pricing", **{"ip": "10.1.0.7", **extra})
 
 
 def hostile_records() -> list[tuple[str, bytes, str]]:

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from tests.conftest import PulseEnv
+from tests.support.events import web_visit
 
 pytestmark = pytest.mark.integration
 
@@ -17,8 +18,7 @@ BOT_UA = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.htm
 
 
 def visit(eid: str, ip: str, ua: str = HUMAN_UA) -> dict[str, object]:
-    return {"event_id": eid, "type": "web_visit", "ts": TS, "ip": ip,
-            "url": "https://vendor.example/pricing", "user_agent": ua, "anonymous_id": eid}
+    return web_visit(eid, ip, ts=TS, path="/pricing", user_agent=ua, anonymous_id=eid)
 
 
 EVENTS = [

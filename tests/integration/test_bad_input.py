@@ -12,6 +12,7 @@ import pytest
 from kafka import KafkaConsumer, TopicPartition
 
 from tests.conftest import PulseEnv
+from tests.support.events import web_visit
 
 pytestmark = pytest.mark.integration
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -19,10 +20,7 @@ ACCOUNTS = "account_id,name,domains,ip_ranges,tier\nacme,Acme,acme.com,198.18.0.
 
 
 def visit(eid: str, ts: datetime | str, **extra: object) -> dict[str, object]:
-    return {"event_id": eid, "type": "web_visit",
-            "ts": ts if isinstance(ts, str) else ts.isoformat(), "ip": "198.18.0.9",
-            "url": "https://vendor.example/pricing", "user_agent": "Mozilla/5.0 (X11) Firefox/133",
-            **extra}
+    return web_visit(eid, ts=ts, path="/pricing", **{"ip": "198.18.0.9", **extra})
 
 
 def counts(env: PulseEnv) -> tuple[int, int]:

@@ -15,7 +15,7 @@ import pytest
 from services.runtime.local_kafka import LocalKafka, free_port
 from streams.settings import Settings
 from tests.conftest import PulseEnv, wait_for
-from tests.support.clock import yesterday_noon
+from tests.support.events import web_visit
 from tests.support.services import wait_serving
 
 pytestmark = pytest.mark.integration
@@ -24,10 +24,7 @@ ACCOUNTS = "account_id,name,domains,ip_ranges,tier\nacme,Acme,acme.com,203.0.113
 
 
 def visit(n: int, **extra: Any) -> dict[str, Any]:
-    return {"type": "web_visit", "event_id": f"c-{n}", "ts": yesterday_noon().isoformat(),
-            "ip": f"203.0.113.{n % 250 + 1}", "url": "https://vendor.example/pricing",
-            "user_agent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 "
-                          "(KHTML, like Gecko) Version/17.1 Safari/605.1.15", **extra}
+    return web_visit(f"c-{n}", f"203.0.113.{n % 250 + 1}", path="/pricing", **extra)
 
 
 def post(base: str, body: bytes, key: str = KEY, content_type: str = "application/json"

@@ -11,6 +11,7 @@ import pytest
 from kafka import KafkaConsumer, TopicPartition
 
 from tests.conftest import PulseEnv
+from tests.support.events import ad_click, email_open, web_visit
 
 pytestmark = pytest.mark.integration
 
@@ -27,16 +28,15 @@ TS = "2026-11-02T09:30:00Z"
 
 
 def visit(eid: str, ip: str, **extra: object) -> dict[str, object]:
-    return {"event_id": eid, "type": "web_visit", "ts": TS, "ip": ip,
-            "url": "https://vendor.example/product", "user_agent": "Mozilla/5.0", **extra}
+    return web_visit(eid, ip, ts=TS, path="/product", **extra)
 
 
 def opened(eid: str, email: str) -> dict[str, object]:
-    return {"event_id": eid, "type": "email_open", "ts": TS, "email": email, "campaign_id": "q4"}
+    return email_open(eid, email, ts=TS)
 
 
 def click(eid: str, ip: str) -> dict[str, object]:
-    return {"event_id": eid, "type": "ad_click", "ts": TS, "ip": ip, "campaign_id": "li-q4"}
+    return ad_click(eid, ip, ts=TS)
 
 
 GOOD = [

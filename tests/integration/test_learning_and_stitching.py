@@ -9,6 +9,7 @@ import pytest
 
 from tests.conftest import PulseEnv
 from tests.support.clock import yesterday_noon
+from tests.support.events import web_visit
 
 pytestmark = pytest.mark.integration
 
@@ -22,9 +23,7 @@ def at(minutes_ago: int) -> str:
 
 
 def visit(eid: str, ip: str, minutes_ago: int, **extra: object) -> dict[str, object]:
-    return {"event_id": eid, "type": "web_visit", "ts": at(minutes_ago), "ip": ip,
-            "url": "https://vendor.example/product", "user_agent": "Mozilla/5.0 (X11) Firefox/133",
-            **extra}
+    return web_visit(eid, ip, ts=at(minutes_ago), path="/product", **extra)
 
 
 def setup(env: PulseEnv) -> None:

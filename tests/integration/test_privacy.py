@@ -8,15 +8,14 @@ import pytest
 from streams.ingest.pseudonyms import keyed
 from tests.conftest import PulseEnv
 from tests.support.clock import yesterday_noon
+from tests.support.events import web_visit
 
 pytestmark = pytest.mark.integration
 TS = yesterday_noon().isoformat()
 
 
 def visit(eid: str, ip: str, **extra: object) -> dict[str, object]:
-    return {"event_id": eid, "type": "web_visit", "ts": TS, "ip": ip,
-            "url": "https://vendor.example/", "user_agent": "Mozilla/5.0 (X11) Firefox/133",
-            **extra}
+    return web_visit(eid, ip, ts=TS, **extra)
 
 
 EVENTS = [

@@ -10,15 +10,14 @@ import pytest
 from streams.ingest.scoring import DEFAULT_RULES
 from tests.conftest import PulseEnv
 from tests.support.clock import yesterday_noon
+from tests.support.events import web_visit
 
 pytestmark = pytest.mark.integration
 TS = yesterday_noon().isoformat()
 
 
 def visit(eid: str, path: str, **extra: object) -> dict[str, object]:
-    return {"event_id": eid, "type": "web_visit", "ts": TS, "ip": "198.51.100.9",
-            "url": f"https://vendor.example{path}", "user_agent": "Mozilla/5.0 (X11) Firefox/1",
-            **extra}
+    return web_visit(eid, ts=TS, path=path, **{"ip": "198.51.100.9", **extra})
 
 
 def test_scores_at_ingest_and_after_rescore(pulse_env: PulseEnv, tmp_path):

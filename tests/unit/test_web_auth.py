@@ -1,13 +1,12 @@
-"""The web app's sign-in rules and health answer, without a server."""
+"""The web app's sign-in rules, as pure functions."""
 
 from __future__ import annotations
 
 import pytest
 
-from services.web.app import _safe_next, create_app
+from services.web.app import _safe_next
 from services.web.auth import (
     SESSION_SECONDS,
-    Access,
     Revocations,
     access_for,
     hash_password,
@@ -15,7 +14,6 @@ from services.web.auth import (
     verify_password,
 )
 from streams.settings import Settings
-from tests.support.asgi import request
 
 
 def test_password_hash_round_trip_and_salted():
@@ -80,14 +78,3 @@ def test_d6_a_signed_out_session_stays_out_in_every_process(tmp_path):
     assert not other.revoked("sid-b")
     other.revoke("sid-b", now=1_000.0 + SESSION_SECONDS + 1)  # sid-a's session has expired
     assert one.revoked("sid-b") and not one.revoked("sid-a")
-
-
-def test_web_health_says_whether_the_warehouse_answers():
-    def down(sql: str, parameters: dict) -> list[dict]:
-        raise ConnectionError("the warehouse holder went away")
-
-    access = Access({"ann": hash_password("a long password")}, "", secure_cookies=False)
-    assert request(create_app(lambda sql, p: [{"ok": 1}], access, "s" * 32), "/healthz") \
-        == (200, b"ok")
-    assert request(create_app(down, access, "s" * 32), "/healthz") \
-        == (503, b"warehouse not reachable")

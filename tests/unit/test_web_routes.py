@@ -1,0 +1,154 @@
+"""The web app's routes and templates in-process (Starlette's test client, as Datasette
+tests its pages), on fixed data in a real embedded ClickHouse: sign-in, sign-out, SSO,
+links, escaping, paging and health. What needs a browser (rendering, scripts, keyboard, live
+refresh) stays in tests/integration/test_web_pages.py."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import clickhouse_connect
+import pytest
+from starlette.testclient import TestClient
+
+from services.warehouse import DirectWarehouse, migrate
+from services.web.app import create_app
+from services.web.auth import Access, Revocations, hash_password
+from streams.settings import Settings
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+PASSWORD = "a long password"
+USERS = {"ann": hash_password(PASSWORD)}
+
+
+@pytest.fixture(scope="module")
+def read(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    settings = Settings(home=tmp_path_factory.mktemp("routes"))
+    client = clickhouse_connect.get_client(dsn=settings.dsn)
+    migrate(client)
+    client.insert("abm.accounts", [["acme", "Acme Corporation", ["acme.com"], "1"],
+                                   ["../alerts", "Slash Probe Co", [], "3"]],
+                  column_names=["account_id", "name", "domains", "tier"])
+    client.insert("abm.dead_letters", [["web_visits", 0, 7, b'{"a":"\x00\x01"}\x7f',
+                                        "invalid JSON: probe \x00", NOW, "not_json", "decode"]],
+                  column_names=["topic", "partition", "offset", "payload", "error",
+                                "received_at", "kind", "stage"])
+    client.close()
+    wh = DirectWarehouse(settings)
+
+    def reader(sql: str, parameters: dict[str, Any]) -> list[dict[str, Any]]:
+        r = wh.read(sql, parameters)
+        return [dict(zip(r.columns, row, strict=True)) for row in r.rows]
+
+    yield reader
+    wh.close()
+
+
+def app(read: Any, access: Access, revoked: Path | None = None) -> TestClient:
+    return TestClient(create_app(read, access, "s" * 32, clock=lambda: NOW,
+                                 revoked=Revocations(revoked)), follow_redirects=False)
+
+
+def signed_in(client: TestClient) -> str:
+    """Signs ann in; returns the session cookie."""
+    form = client.get("/login")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
+    answer = client.post("/login", data={"username": "ann", "password": PASSWORD, "next": "/",
+                                         "csrf": csrf})
+    assert answer.status_code == 303 and answer.headers["location"] == "/"
+    return str(client.cookies["pulse_session"])
+
+
+def test_sign_in_rules(read):
+    client = app(read, Access(USERS, "", secure_cookies=False))
+    answer = client.get("/alerts")
+    assert answer.status_code == 303 and answer.headers["location"] == "/login?next=/alerts"
+    form = client.get("/login")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
+    wrong = client.post("/login", data={"username": "ann", "password": "wrong password!",
+                                        "csrf": csrf})
+    assert wrong.status_code == 401 and "Wrong user name or password." in wrong.text
+    no_csrf = TestClient(client.app).post("/login", data={"username": "ann",
+                                                         "password": PASSWORD})
+    assert no_csrf.status_code == 400
+    ok = client.post("/login", data={"username": "ann", "password": PASSWORD,
+                                     "next": "/alerts", "csrf": csrf})
+    assert ok.status_code == 303 and ok.headers["location"] == "/alerts"
+    cookie = ok.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie and "secure" not in cookie
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    assert page.headers["x-frame-options"] == "DENY"
+    secure = app(read, Access(USERS, "", secure_cookies=True))
+    form = secure.get("/login")
+    assert form.headers["strict-transport-security"] == "max-age=31536000"
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
+    assert "; secure" in secure.post("/login", data={
+        "username": "ann", "password": PASSWORD, "csrf": csrf}).headers["set-cookie"].lower()
+
+
+def test_d6_sign_out_revokes_every_copy_of_the_session(read, tmp_path):
+    revoked = tmp_path / "run" / "web-revoked"
+    client = app(read, Access(USERS, "", secure_cookies=False), revoked)
+    stolen = signed_in(client)  # a copy, as from a shared machine or a proxy's log
+    page = client.get("/")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    assert client.post("/logout", data={"csrf": csrf}).status_code == 303
+    thief = app(read, Access(USERS, "", secure_cookies=False), revoked)
+    thief.cookies.set("pulse_session", stolen)
+    assert thief.get("/").status_code == 303  # to /login: the copy is dead too
+    restarted = app(read, Access(USERS, "", secure_cookies=False), revoked)
+    restarted.cookies.set("pulse_session", stolen)
+    assert restarted.get("/").status_code == 303  # and stays dead after a restart
+
+
+def test_sso_header_names_the_user(read):
+    client = app(read, Access({}, "X-Forwarded-Email", secure_cookies=True))
+    assert client.get("/").status_code == 401
+    assert client.get("/", headers={"X-Forwarded-Email": "ann@seller.example"}).status_code \
+        == 200
+
+
+def test_d7_an_account_id_with_a_slash_links_to_its_own_page(read):
+    client = app(read, Access({}, "", secure_cookies=False))
+    listing = client.get("/", params={"q": "Slash Probe"}).text
+    [href] = re.findall(r'href="(/accounts/[^"]+)"', listing)
+    assert href == "/accounts/..%2Falerts"
+    page = client.get(href)
+    assert page.status_code == 200 and "<h1>Slash Probe Co" in page.text
+
+
+def test_o6_ops_page_shows_control_bytes_escaped(read):
+    html = app(read, Access({}, "", secure_cookies=False)).get("/ops").text
+    assert not any(c in html for c in "\x00\x01\x7f")
+    assert '{"a":"\\x00\\x01"}\\x7f' in html.replace("&#34;", '"')
+    assert "not json" in html  # grouped by kind
+
+
+def test_a_page_past_the_last_shows_the_last_page(read):
+    html = app(read, Access({}, "", secure_cookies=False)).get("/", params={"page": "99"}).text
+    assert "No target accounts yet" not in html and "Acme Corporation" in html
+
+
+def test_health_says_whether_the_warehouse_answers(read):
+    def down(sql: str, parameters: dict[str, Any]) -> list[dict[str, Any]]:
+        raise ConnectionError("the warehouse holder went away")
+
+    access = Access(USERS, "", secure_cookies=False)
+    ok = app(read, access).get("/healthz")
+    assert (ok.status_code, ok.text) == (200, "ok")
+    gone = app(down, access).get("/healthz")
+    assert (gone.status_code, gone.text) == (503, "warehouse not reachable")
+
+
+def test_alert_feed_and_dates_are_within_reach(read):
+    """Pages answer on a warehouse with no events at all (a fresh deployment)."""
+    client = app(read, Access({}, "", secure_cookies=False))
+    for path in ("/alerts", "/accounts/acme", "/ops"):
+        assert client.get(path).status_code == 200, path
+    assert client.get("/accounts/nobody").status_code == 404
