@@ -8,6 +8,7 @@ with its traceback and shown as such, never dressed up as the broker's."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -47,16 +48,14 @@ def lag_of(ends: dict[TopicPartition, int], beginnings: dict[TopicPartition, int
 
 def read_lag(settings: KafkaSettings, timeout_ms: int = 3000) -> dict[str, int]:
     servers = settings.kafka_bootstrap.split(",")
-    admin = KafkaAdminClient(bootstrap_servers=servers, request_timeout_ms=timeout_ms,
-                             bootstrap_timeout_ms=timeout_ms, client_id="pulse-web-lag")
-    try:
+    with contextlib.ExitStack() as clients:  # each closed, however far the reading got
+        admin = KafkaAdminClient(bootstrap_servers=servers, request_timeout_ms=timeout_ms,
+                                 bootstrap_timeout_ms=timeout_ms, client_id="pulse-web-lag")
+        clients.callback(admin.close)
         consumer = KafkaConsumer(bootstrap_servers=servers, request_timeout_ms=timeout_ms + 1000,
                                  bootstrap_timeout_ms=timeout_ms, enable_auto_commit=False,
                                  client_id="pulse-web-lag")
-    except BaseException:
-        admin.close()
-        raise
-    try:
+        clients.callback(consumer.close)
         groups = admin.list_group_offsets({settings.app_id: None})
         committed = {tp: om.offset for tp, om in groups.get(settings.app_id, {}).items()}
         lag: dict[str, int] = {}
@@ -69,9 +68,6 @@ def read_lag(settings: KafkaSettings, timeout_ms: int = 3000) -> dict[str, int]:
             lag[name] = lag_of(consumer.end_offsets(parts), consumer.beginning_offsets(parts),
                                committed)
         return lag
-    finally:
-        consumer.close()
-        admin.close()
 
 
 def about_the_world(err: BaseException) -> bool:

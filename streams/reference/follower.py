@@ -4,8 +4,10 @@ from where its start-up catch-up stopped, committed records only (loads are tran
 
 It never gives up. A record no loader wrote becomes a dead letter (topic, partition,
 offset, bytes, reason) and following goes on: a worker left on frozen reference data would
-silently stop honouring `pulse forget`. A failure about the world (the broker gone, the
-warehouse refusing the dead letters) is retried with backoff from the last record done.
+silently stop honouring `pulse forget`. A failure about the world is retried: the broker
+or the network (here, with backoff, from the last record done), the warehouse (by
+``dead_letters`` itself, which waits until it takes them). Anything else is a bug of ours,
+and fails loudly.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ from streams.ingest.rows import DeadLetterRow
 from streams.reference.state import ReferenceData
 from streams.settings import KafkaSettings
 from streams.topics import REFERENCE_TOPICS
-from streams.warehouse.failures import is_transient
 
 log = logging.getLogger("pulse.reference")
 DeadLetters = Callable[[Sequence[DeadLetterRow]], Awaitable[None]]
@@ -45,11 +46,7 @@ async def follow(settings: KafkaSettings, reference: ReferenceData, positions: P
                 await dead_letters(pending)
                 pending = ()
             await _follow(settings, reference, positions, blocking, dead_letters)
-        except asyncio.CancelledError:
-            raise
-        except Exception as err:
-            if not (isinstance(err, KafkaError) or is_transient(err)):
-                raise  # a failure of ours must show, not loop quietly
+        except (KafkaError, OSError) as err:  # the broker or the network; ours would show
             if asyncio.get_running_loop().time() - started > max_delay:
                 delay = first_delay  # it had been following well: a new outage
             log.warning("following reference topics failed; retrying",

@@ -131,7 +131,8 @@ def test_restarted_worker_processes_again_within_60s(pulse_env: PulseEnv, feed: 
 
 def test_broker_killed_while_publishing_workers_resume(pulse_env: PulseEnv, tmp_path: Path):
     """SIGKILL of the broker in the middle of publishing; it restarts, the publisher
-    retries, and the running worker carries on with no manual step."""
+    retries, and the running worker carries on with no manual step: landing, and following
+    the reference topics (an account loaded after the crash attributes its events)."""
     settings = Settings(home=tmp_path / "own-broker", kafka_bootstrap=f"127.0.0.1:{free_port()}")
     broker = LocalKafka(settings)
     broker.start(timeout=120)
@@ -154,6 +155,17 @@ def test_broker_killed_while_publishing_workers_resume(pulse_env: PulseEnv, tmp_
         assert sent.wait(180), "the publisher never got everything acked"
         wait_for(lambda: landed(pulse_env) == len(events), 180, interval=0.5,
                  what="every event landed after the broker restart")
+        (pulse_env.files / "later.csv").write_text("account_id,name,domains,ip_ranges,tier\n"
+                                                   "acc90,Account 90,acc90.com,10.90.0.0/16,1\n")
+        pulse_env.cli("accounts", "load", str(pulse_env.files / "later.csv"))
+        time.sleep(3)  # a load reaches a following worker in a second or two
+        later = {"event_id": "after-crash", "type": "web_visit",
+                 "ts": datetime.now(UTC).isoformat(), "ip": "10.90.4.2",
+                 "url": "https://vendor.example/pricing", "user_agent": "Mozilla/5.0 (X11)"}
+        feed.events([later], {"after-crash": "acc90"})
+        wait_for(lambda: pulse_env.query("SELECT account_id FROM abm.events FINAL WHERE "
+                                         "event_id = 'after-crash'") == [{"account_id": "acc90"}],
+                 60, what="the account loaded after the crash to reach the worker")
         assert run.poll() is None, "the worker died with the broker"
         assert stop(run) == 0
         feed.close()
