@@ -16,6 +16,7 @@ from pydantic import (
     model_validator,
 )
 
+from schemas.crm_ids import crm_key
 from schemas.events import Email
 
 
@@ -89,13 +90,14 @@ def _blank_none(value: object) -> object:
 Domain = Annotated[str, AfterValidator(_domain)]
 Alias = Annotated[str, Field(min_length=1, max_length=256)]
 Cidr = Annotated[str, AfterValidator(_cidr)]
+CrmId = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(crm_key)]
 
 
 class Account(BaseModel):
     """One target company. ``domains`` and ``ip_ranges`` are ';'-separated in CSV."""
 
     model_config = ConfigDict(extra="ignore", frozen=True, str_strip_whitespace=True)
-    schema_ver: ClassVar[str] = "account/1-0-3"
+    schema_ver: ClassVar[str] = "account/1-0-4"
 
     account_id: Annotated[str, Field(min_length=1, max_length=256), AfterValidator(_path_safe)]
     name: Annotated[str, Field(min_length=1)]
@@ -111,6 +113,10 @@ class Account(BaseModel):
         default_factory=list, description="Other names the company goes by (brands, short "
         "names: 'LM Ericsson' for 'Telefonaktiebolaget L M Ericsson'); ';'-separated in CSV. "
         "Typed company names match them as they match the name (1-0-3).")
+    crm_ids: Annotated[list[CrmId], BeforeValidator(_split)] = Field(
+        default_factory=list, description="The account's ids in the CRM (Salesforce Account "
+        "ids in either form, kept in the 18-character form; HubSpot company ids); "
+        "';'-separated in CSV. Opportunities find their account by them first (1-0-4).")
 
 
 class Contact(BaseModel):

@@ -66,6 +66,11 @@ TOPICS: tuple[TopicSpec, ...] = (
               "record of a token decides, so a captured signature cannot sign another "
               "event. One partition orders every claim; kept 8 days (longer than "
               "PULSE_WEBHOOK_MAX_AGE_SECONDS may be).", retention_ms=8 * 86_400_000),
+    TopicSpec("opportunities", 1,
+              "CRM opportunities (opportunity/1-0-0 JSON, matched to an account or not), keyed "
+              "by opportunity id; a tombstone removes a deleted one. Produced by `pulse "
+              "opportunities load`; read by CRM integrations and rebuilds (the pipeline does "
+              "not need it).", compacted=True),
     TopicSpec("suppressions", 1,
               "People erased by `pulse forget` (keyed by person_key, the keyed hash of their "
               "email): every worker drops their events at ingest.", compacted=True),
@@ -75,4 +80,5 @@ DEAD_LETTERS = "dead_letters"
 ACCOUNT_ACTIVITY = "account_activity"
 SURGE_ALERTS = "surge_alerts"
 WEBHOOK_TOKENS = "webhook_tokens"
+OPPORTUNITIES = "opportunities"
 REFERENCE_TOPICS = ("accounts", "contacts", "ip_ranges", "suppressions")

@@ -8,6 +8,7 @@
 - ``demo.py``       demo
 - ``web.py``        serve, password-hash
 - ``collect.py``    collect
+- ``revenue.py``    opportunities load / rates, influence, backtest
 
 Options mirror PULSE_* settings. A command fails with ``pulse <command>: <reason>`` and exit
 code 1 (a list of problems, such as a CSV file's bad lines, is printed whole).
@@ -95,9 +96,19 @@ def settings_of(ctx: click.Context) -> Settings:
 
 
 def _register() -> None:
-    from services.cli import alerts, analysis, collect, demo, events, reference, stack, web
+    from services.cli import (
+        alerts,
+        analysis,
+        collect,
+        demo,
+        events,
+        reference,
+        revenue,
+        stack,
+        web,
+    )
 
-    for module in (stack, reference, events, analysis, alerts, demo, web, collect):
+    for module in (stack, reference, events, analysis, revenue, alerts, demo, web, collect):
         for command in module.COMMANDS:
             pulse.add_command(command)
 

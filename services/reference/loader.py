@@ -38,7 +38,7 @@ M = TypeVar("M", bound=BaseModel)
 
 ACCOUNT_HEADER = ("account_id", "name", "domains", "ip_ranges", "tier")
 ACCOUNT_COLUMNS = [*ACCOUNT_HEADER, "parent_account_id", "ultimate_parent_id", "customer",
-                   "owner_email", "aliases"]
+                   "owner_email", "aliases", "crm_ids"]
 CONTACT_HEADER = ("email", "account_id")
 CONTACT_COLUMNS = ["email", "account_id", "title", "name", "person_key"]
 # A CRM export's contact headers (Salesforce, HubSpot), read as ours; matched without case,
@@ -215,10 +215,11 @@ def insert_accounts(warehouse: Warehouse, publisher: ReferencePublisher,
     """Store accounts, re-resolving ultimate parents of every account a change touches."""
     stored = {r[0]: r for r in warehouse.query(
         "SELECT account_id, name, domains, ip_ranges, tier, parent_account_id, "
-        "ultimate_parent_id, customer, owner_email, aliases FROM abm.accounts FINAL").rows}
+        "ultimate_parent_id, customer, owner_email, aliases, crm_ids FROM abm.accounts FINAL"
+    ).rows}
     rows = {a.account_id: (a.account_id, a.name, a.domains, a.ip_ranges, a.tier,
                            a.parent_account_id, "", int(a.customer), a.owner_email or "",
-                           a.aliases)
+                           a.aliases, a.crm_ids)
             for a in accounts}
     merged = {**stored, **rows}
     tops = ultimate_parents({k: str(r[5]) for k, r in merged.items()})

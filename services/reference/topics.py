@@ -93,12 +93,13 @@ class ReferencePublisher:
 
 
 def account_row(a: Iterable[Any]) -> tuple[str, dict[str, Any]]:
-    account_id, name, domains, ip_ranges, tier, parent, top, customer, owner, aliases = a
+    (account_id, name, domains, ip_ranges, tier, parent, top, customer, owner, aliases,
+     crm_ids) = a
     return account_id, {"account_id": account_id, "name": name, "domains": list(domains),
                         "ip_ranges": list(ip_ranges), "tier": tier,
                         "parent_account_id": parent, "ultimate_parent_id": top,
                         "customer": bool(customer), "owner_email": owner or None,
-                        "aliases": list(aliases)}
+                        "aliases": list(aliases), "crm_ids": list(crm_ids)}
 
 
 def contact_row(email: str, account_id: str, title: str = "", name: str = ""
@@ -162,7 +163,7 @@ def seed_from_warehouse(settings: Settings, warehouse: Warehouse) -> int:
         if "accounts" in empty:
             n += publisher.send("accounts", (account_row(r) for r in warehouse.query(
                 "SELECT account_id, name, domains, ip_ranges, tier, parent_account_id, "
-                "ultimate_parent_id, customer, owner_email, aliases "
+                "ultimate_parent_id, customer, owner_email, aliases, crm_ids "
                 "FROM abm.accounts FINAL").rows))
         if "contacts" in empty:
             n += publisher.send("contacts", (contact_row(*r) for r in warehouse.query(

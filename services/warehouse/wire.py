@@ -1,11 +1,12 @@
 """The one codec of the warehouse holder's protocol: JSON with tagged values, so datetimes
-(with their zone), dates, bytes and tuples arrive as they left, both ways."""
+(with their zone), dates, decimals (money), bytes and tuples arrive as they left, both ways."""
 
 from __future__ import annotations
 
 import base64
 import json
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 
@@ -14,6 +15,8 @@ def encode(value: Any) -> Any:
         return {"$dt": value.isoformat()}
     if isinstance(value, date):
         return {"$d": value.isoformat()}
+    if isinstance(value, Decimal):
+        return {"$dec": str(value)}
     if isinstance(value, bytes):
         return {"$b": base64.b64encode(value).decode("ascii")}
     if isinstance(value, tuple):
@@ -33,6 +36,8 @@ def decode(value: Any) -> Any:
             return datetime.fromisoformat(value["$dt"])
         if "$d" in value:
             return date.fromisoformat(value["$d"])
+        if "$dec" in value:
+            return Decimal(value["$dec"])
         if "$b" in value:
             return base64.b64decode(value["$b"])
         if "$t" in value:

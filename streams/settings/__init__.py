@@ -22,6 +22,7 @@ from streams.settings.privacy import (
     WEAK_SECRETS,
     PrivacySettings,
 )
+from streams.settings.revenue import RevenueSettings
 from streams.settings.surge import SurgeSettings
 from streams.settings.warehouse import WarehouseSettings
 from streams.settings.web import WebSettings
@@ -34,13 +35,13 @@ PARTS: tuple[tuple[str, type[BaseSettings]], ...] = (
     ("Ingest", IngestSettings), ("Attribution", AttributionSettings),
     ("Learned IP blocks", LearnedIpSettings), ("Surge detection", SurgeSettings),
     ("Alerts", AlertSettings), ("Privacy", PrivacySettings), ("HTTP services", HttpSettings),
-    ("Collector", CollectorSettings), ("Web app", WebSettings),
+    ("Collector", CollectorSettings), ("Web app", WebSettings), ("Revenue", RevenueSettings),
 )
 
 
 class Settings(KafkaSettings, WarehouseSettings, IngestSettings, AttributionSettings,
                LearnedIpSettings, SurgeSettings, AlertSettings, PrivacySettings,
-               CollectorSettings, WebSettings):
+               CollectorSettings, WebSettings, RevenueSettings):
     model_config = CONFIG
 
     @property

@@ -2,6 +2,7 @@
 command run while `pulse run` holds the engine gets exactly what it gets without it."""
 
 from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
 
 import pytest
 
@@ -11,6 +12,7 @@ from services.warehouse.direct import single_statement
 
 def test_values_cross_to_the_warehouse_holder_unchanged():
     row = ["e1", datetime(2026, 11, 2, 9, 30, tzinfo=UTC), date(2026, 11, 2), b"\x00\xffraw",
+           Decimal("120000.10"),
            ("t", 1, 2), 3.5, None, [1, "x"], True,
            datetime(2026, 11, 22, 12, 42, 32, 319826, tzinfo=timezone(timedelta(hours=2)))]
     assert wire.loads(wire.dumps(row)) == row

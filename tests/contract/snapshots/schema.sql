@@ -287,6 +287,7 @@ CREATE TABLE abm.accounts
     `customer` UInt8 DEFAULT 0,
     `owner_email` String DEFAULT '',
     `aliases` Array(String) DEFAULT [],
+    `crm_ids` Array(String) DEFAULT [],
     `loaded_at` DateTime64(3, 'UTC') DEFAULT now64(3)
 )
 ENGINE = ReplacingMergeTree(loaded_at)
@@ -365,6 +366,17 @@ INNER JOIN
     FINAL
     GROUP BY tier
 ) AS t ON t.tier = g.tier;
+
+CREATE TABLE abm.currency_rates
+(
+    `currency` LowCardinality(String),
+    `base` LowCardinality(String),
+    `rate` Decimal(18, 8),
+    `loaded_at` DateTime64(3, 'UTC') DEFAULT now64(3)
+)
+ENGINE = ReplacingMergeTree(loaded_at)
+ORDER BY currency
+SETTINGS index_granularity = 8192;
 
 CREATE TABLE abm.dead_letters
 (
@@ -519,6 +531,45 @@ GROUP BY
     day,
     channel,
     match_method;
+
+CREATE TABLE abm.opportunities
+(
+    `opportunity_id` String COMMENT 'Salesforce ids in their 18-character form',
+    `account_id` String COMMENT 'the matched account; empty when unmatched',
+    `match_method` LowCardinality(String) COMMENT 'crm_id | account_id | domain | empty',
+    `match_evidence` String,
+    `crm_account_id` String COMMENT 'the account id the file gave (CRM id or ours)',
+    `account_domain` String COMMENT 'the website or domain the file gave',
+    `name` String,
+    `stage` String,
+    `amount` Decimal(18, 2),
+    `currency` LowCardinality(String) COMMENT 'ISO 4217',
+    `created_at` DateTime64(3, 'UTC'),
+    `close_date` Nullable(Date),
+    `is_closed` UInt8,
+    `is_won` UInt8,
+    `probability` Nullable(Float64),
+    `type` LowCardinality(String) COMMENT 'e.g. New Business, Existing Business',
+    `source` LowCardinality(String) COMMENT 'salesforce | salesforce_report | hubspot | pulse',
+    `updated_at` DateTime64(3, 'UTC') COMMENT 'the version: newest wins',
+    `is_deleted` UInt8,
+    `loaded_at` DateTime64(3, 'UTC') DEFAULT now64(3)
+)
+ENGINE = ReplacingMergeTree(updated_at, is_deleted)
+ORDER BY opportunity_id
+SETTINGS index_granularity = 8192;
+
+CREATE TABLE abm.opportunity_stages
+(
+    `opportunity_id` String,
+    `stage` String,
+    `entered_at` DateTime64(3, 'UTC'),
+    `dated` UInt8 COMMENT '1: the date comes from the file; 0: when a load first saw it',
+    `loaded_at` DateTime64(3, 'UTC') DEFAULT now64(3)
+)
+ENGINE = ReplacingMergeTree(dated)
+ORDER BY (opportunity_id, stage)
+SETTINGS index_granularity = 8192;
 
 CREATE TABLE abm.ops_daily
 (
