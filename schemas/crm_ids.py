@@ -32,10 +32,11 @@ def is_salesforce_id(value: str) -> bool:
 def salesforce_id18(value: str) -> str:
     """The 18-character form of a Salesforce id given in either form.
 
-    An 18-character id is trusted for its checksum, not its case: the case of its first 15
-    characters is rebuilt from the suffix. ValueError when the suffix cannot be the
-    checksum of any id with those characters (a digit marked upper case, a letter outside
-    the suffix alphabet).
+    A case-folded 18-character id (all its letters upper or lower case, as a spreadsheet
+    or a case-insensitive system leaves it) gets the case of its first 15 characters back
+    from the suffix. ValueError when the suffix cannot be the checksum of those characters
+    (a digit marked upper case, a letter outside the suffix alphabet), or disagrees with
+    the case an id kept.
     """
     value = value.strip()
     if not _SALESFORCE.match(value):
@@ -52,7 +53,12 @@ def salesforce_id18(value: str) -> str:
             raise ValueError(f"{value!r}: the checksum does not match the id (character "
                              f"{n + 1}, {c!r}, cannot be upper case)")
         chars.append(c.upper() if upper else c.lower())
-    return "".join(chars) + suffix
+    rebuilt = "".join(chars)
+    head = value[:15]
+    if not (head == head.upper() or head == head.lower()) and head != rebuilt:
+        raise ValueError(f"{value!r}: the checksum does not match the id's case (the id "
+                         f"{head} has the checksum {salesforce_suffix(head)})")
+    return rebuilt + suffix
 
 
 def crm_key(value: str) -> str:

@@ -7,7 +7,9 @@
 - **Conversion**: an opportunity on the account is created on that day or within the
   ``horizon - 1`` days after it.
 - ``lift``: conversion rate of alerted units over that of the others, with a 95% interval
-  (Katz's log method for a ratio of two proportions).
+  (Katz's log method for a ratio of two proportions; when a cell of the 2×2 table is 0,
+  as when every alerted unit converted, 0.5 is added to each cell, the Haldane-Anscombe
+  correction, so one lucky alert gets a wide interval rather than none or a narrow one).
 - ``precision``: the share of alerts followed by an opportunity on the account within the
   horizon (created after the alert, at most ``horizon`` days later).
 - ``recall``: the share of opportunities created in the window that had an alert on their
@@ -74,10 +76,12 @@ class Result:
 
     @property
     def lift_ci95(self) -> tuple[float, float] | None:
-        a, n1 = self.converted_alerted, self.alerted_units
-        c, n2 = self.converted_not_alerted, self.units - self.alerted_units
-        if not (a and c and n1 and n2):
+        a, n1 = float(self.converted_alerted), float(self.alerted_units)
+        c, n2 = float(self.converted_not_alerted), float(self.units - self.alerted_units)
+        if not (n1 and n2):
             return None
+        if 0 in (a, n1 - a, c, n2 - c):
+            a, n1, c, n2 = a + 0.5, n1 + 1, c + 0.5, n2 + 1
         se = math.sqrt(1 / a - 1 / n1 + 1 / c - 1 / n2)
         ratio = (a / n1) / (c / n2)
         return ratio * math.exp(-Z95 * se), ratio * math.exp(Z95 * se)

@@ -209,6 +209,8 @@ def report(opportunities: Iterable[Opportunity], touches: Iterable[Touch], model
             _add(out.sourced, o.currency, cents)
             _add(out.sourced_rows.setdefault(key_of(first, by), {}), o.currency, cents)
         for c in credits:
+            if not (c.units or c.cents):  # first / last: the others earn nothing
+                continue
             k = key_of(c.touch, by)
             units, amounts = out.rows.get(k, (0, {}))
             _add(amounts, o.currency, c.cents)
