@@ -19,12 +19,26 @@ class KnownContact(BaseModel):
                          "scoring rules, e.g. economic_buyer.")
 
 
+class OpenOpportunity(BaseModel):
+    """An opportunity already open on the account when the alert was raised: the rep is
+    told the account is in a deal, not sent to open one (1-0-2)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    opportunity_id: str
+    name: str = ""
+    stage: str = ""
+    amount: str = Field("", description="Decimal, as the CRM gave it (2 places).")
+    currency: str = ""
+    created_at: datetime
+
+
 class SurgeAlert(BaseModel):
     """An account surging (daily trend or intraday spike), escalating, or a customer
     cooling. ``alert_id`` is deterministic: consumers deduplicate on it."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    schema_ver: ClassVar[str] = "surge_alert/1-0-1"
+    schema_ver: ClassVar[str] = "surge_alert/1-0-2"
 
     alert_id: str = Field(description="Stable id of this alert; also the webhook-id header.")
     account_id: str
@@ -55,5 +69,9 @@ class SurgeAlert(BaseModel):
     contacts: list[KnownContact] = Field(
         default_factory=list, description="The contacts of contact_keys, named: filled in "
         "when an alert is delivered (webhook, Slack), empty on the topic (1-0-1).")
-    schema_: Literal["surge_alert/1-0-0", "surge_alert/1-0-1"] = Field(
-        "surge_alert/1-0-1", alias="schema")
+    open_opportunities: list[OpenOpportunity] = Field(
+        default_factory=list, description="Opportunities open on the account (created before "
+        "the alert, still open): filled in when an alert is delivered, empty on the topic "
+        "(1-0-2).")
+    schema_: Literal["surge_alert/1-0-0", "surge_alert/1-0-1", "surge_alert/1-0-2"] = Field(
+        "surge_alert/1-0-2", alias="schema")

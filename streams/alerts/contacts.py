@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from schemas.alerts import KnownContact, SurgeAlert
+from schemas.alerts import KnownContact, OpenOpportunity, SurgeAlert
 from streams.ingest.scoring import ScoringRules
 
 CONTACTS_SQL = ("SELECT person_key, name, email, title FROM abm.contacts FINAL "
@@ -44,8 +44,18 @@ def with_names(reason: str, contacts: Sequence[KnownContact]) -> str:
     return f"{reason}; known contacts: {', '.join(describe(c) for c in contacts)}"
 
 
-def named(alert: SurgeAlert, rows: Iterable[Sequence[Any]], rules: ScoringRules) -> SurgeAlert:
-    """The alert as delivered: its contacts named, in ``contacts`` and in its reason."""
+def named(alert: SurgeAlert, rows: Iterable[Sequence[Any]], rules: ScoringRules,
+          opportunities: Iterable[Sequence[Any]] = ()) -> SurgeAlert:
+    """The alert as delivered: its contacts named, in ``contacts`` and in its reason, and
+    the account's open opportunities (rows of account_open_opportunities.sql)."""
     contacts = known_contacts(alert.contact_keys, rows, rules)
     return alert.model_copy(update={"contacts": contacts,
-                                    "reason": with_names(alert.reason, contacts)})
+                                    "reason": with_names(alert.reason, contacts),
+                                    "open_opportunities": open_opportunities(opportunities)})
+
+
+def open_opportunities(rows: Iterable[Sequence[Any]]) -> list[OpenOpportunity]:
+    """(account_id, opportunity_id, name, stage, amount, currency, created_at) rows."""
+    return [OpenOpportunity(opportunity_id=str(o), name=str(n), stage=str(st),
+                            amount=f"{amount:.2f}", currency=str(cur), created_at=created)
+            for _, o, n, st, amount, cur, created in rows]

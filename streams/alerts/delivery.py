@@ -22,6 +22,7 @@ import aiohttp
 import faust
 from tenacity import AsyncRetrying, retry_if_result, stop_after_attempt, wait_exponential
 
+from infra import query
 from schemas.alerts import SurgeAlert
 from streams.alerts.contacts import CONTACTS_SQL, named
 from streams.alerts.destinations import (
@@ -172,10 +173,13 @@ class Delivery:
                            f"{type(err).__name__}: {err}"[:500], now, now)
 
     def named(self, alert: SurgeAlert) -> SurgeAlert:
-        """The alert with its known contacts named, as of now (blocking: a query)."""
+        """The alert with its known contacts named and its account's open opportunities,
+        as of now (blocking: queries)."""
         rows = (self.sink.query(CONTACTS_SQL, {"keys": alert.contact_keys})
                 if alert.contact_keys else [])
-        return named(alert, rows, self.rules)
+        deals = self.sink.query(query("account_open_opportunities"),
+                                {"accounts": [alert.account_id], "at": alert.detected_at})
+        return named(alert, rows, self.rules, deals)
 
     async def handle(self, raw: bytes | None, where: tuple[str, int, int]) -> None:
         try:

@@ -48,6 +48,9 @@ def slack_message(alert: SurgeAlert) -> dict[str, Any]:
     headline = (f"*{slack_escape(alert.account_name)}* {title[alert.kind]} "
                 f"(score {alert.score:.0f}/100)")
     lines = [headline, slack_escape(alert.reason)]
+    for o in alert.open_opportunities:
+        lines.append(f"Open opportunity: {slack_escape(o.name or o.opportunity_id)} "
+                     f"({slack_escape(o.stage)}, {o.currency} {float(o.amount):,.2f})")
     if alert.top_pages:
         lines.append("Top pages: " + ", ".join(slack_escape(p) for p in alert.top_pages))
     if alert.top_campaigns:

@@ -24,7 +24,8 @@ SQL = {name: query(f"surge_{name}")
                     "alert_contacts", "latest_alerts")}
 # What abm.surge_alerts keeps of an alert: everything but its schema and the names of its
 # contacts (resolved when delivered or shown, so that `pulse forget` can take them back).
-ALERT_COLUMNS_ORDERED = [c for c in SurgeAlert.model_fields if c not in ("schema_", "contacts")]
+ALERT_COLUMNS_ORDERED = [c for c in SurgeAlert.model_fields
+                         if c not in ("schema_", "contacts", "open_opportunities")]
 ALERT_COLUMNS = ALERT_COLUMNS_ORDERED
 EPISODE_COLUMNS = ["account_id", "mode", "started_at", "last_hot_at", "alerted_score", "level",
                    "last_alert_at", "as_of"]

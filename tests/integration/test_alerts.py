@@ -128,11 +128,33 @@ def test_alerts_are_signed_retried_deduplicated_and_cooled_down(pulse_env: Pulse
     configure(pulse_env, receiver)
     pulse_env.stack(ACCOUNTS)
     burst_at = MONDAY + timedelta(days=35, hours=10)
+    # a0 is already in a deal when it surges: the alert says so.
+    opened = (burst_at - timedelta(days=3)).isoformat()
+    (pulse_env.files / "opps.csv").write_text(
+        "opportunity_id,account_id,name,stage,amount,currency,created_at,close_date,is_closed,"
+        f"is_won,updated_at\nop-a0,a0,Account 0 expansion,Negotiation,12000,USD,{opened},,false,"
+        f"false,{opened}\nop-a1,a1,Account 1 lost,Closed Lost,500,USD,{opened},,true,false,"
+        f"{opened}\n")
+    pulse_env.cli("opportunities", "load", str(pulse_env.files / "opps.csv"))
     pulse_env.publish_events(history() + buying_group(0, burst_at, people=5, each=3, tag="g"))
     pulse_env.cli("run", "--drain")
 
     first = alerts(pulse_env)
     assert {(a["account_id"], a["kind"]) for a in first} == {("a0", "spike"), ("a0", "surge")}
+    for _, body in receiver.requests:
+        deals = json.loads(body)["open_opportunities"]
+        assert [(d["opportunity_id"], d["stage"], d["amount"], d["currency"]) for d in deals] \
+            == [("op-a0", "Negotiation", "12000.00", "USD")]
+    # The backtest reads the alerts as raised; a replay of the rules finds them again.
+    since, until = MONDAY.date().isoformat(), (_today + timedelta(days=1)).date().isoformat()
+    raised = json.loads(pulse_env.cli("backtest", "--since", since, "--until", until,
+                                      "--format", "json").stdout)
+    replayed = json.loads(pulse_env.cli("backtest", "--since", since, "--until", until,
+                                        "--replay", "--format", "json").stdout)
+    assert (raised["alerts"], raised["alerted_accounts"]) == (2, 1)
+    # a0 was in a deal: its alert days are not units (nothing left to convert).
+    assert raised["alerted_units"] == 0 and raised["opportunities"] == 2
+    assert {**replayed, "alerts_from": "raised"} == raised
     spike = next(a for a in first if a["kind"] == "spike")
     assert re.fullmatch(r"[2-5] people from Account 0 in the last hour, [2-5] new; \d+ "
                         r"pricing/demo page visits; [\d.]+x the usual hour", spike["reason"])

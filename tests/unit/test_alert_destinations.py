@@ -6,11 +6,13 @@ import hashlib
 import hmac
 import json
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 from pydantic import SecretStr
 from standardwebhooks import Webhook
 
+from streams.alerts.contacts import named
 from streams.alerts.destinations import (
     RefusedDestination,
     allowed,
@@ -19,6 +21,7 @@ from streams.alerts.destinations import (
     routes,
 )
 from streams.alerts.sample import sample_alert
+from streams.ingest.scoring import default_rules
 from streams.settings import AlertDestination, networks
 
 SECRET = "whsec_" + base64.b64encode(b"a secret of thirty-two bytes!!!!").decode()
@@ -66,6 +69,21 @@ def test_slack_format_is_a_readable_message():
     msg = json.loads(body)
     assert msg["text"].startswith("*Acme (test alert)* is surging (score 88/100)\n6 people from")
     assert "Top pages: /pricing, /demo" in msg["text"] and msg["blocks"][0]["type"] == "section"
+    assert "Open opportunity" not in msg["text"]
+
+
+def test_an_alert_on_an_account_in_a_deal_says_so():
+    rows = [("acme", "0065g00000AbCdEAAV", "Acme <renewal>", "Negotiation", Decimal("12000"),
+             "USD", NOW)]
+    alert = named(sample_alert(NOW), [], default_rules(), rows)
+    msg = json.loads(request(alert, dest(), NOW)[0])
+    assert ("Open opportunity: Acme &lt;renewal&gt; (Negotiation, USD 12,000.00)"
+            in msg["text"])
+    payload = json.loads(request(alert, dest(format="standard", secret=SECRET), NOW)[0])
+    assert payload["open_opportunities"] == [{
+        "opportunity_id": "0065g00000AbCdEAAV", "name": "Acme <renewal>",
+        "stage": "Negotiation", "amount": "12000.00", "currency": "USD",
+        "created_at": NOW.isoformat().replace("+00:00", "Z")}]
 
 
 @pytest.mark.parametrize("address", ["127.0.0.1", "10.1.2.3", "192.168.0.1", "169.254.169.254",
