@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 
 from infra import query
 from services import render
@@ -11,6 +12,15 @@ from services.demo.sample import build_sample
 from services.publisher import publish
 from services.reference.loader import insert_accounts, insert_contacts, insert_ip_ranges
 from services.reference.topics import ReferencePublisher
+from services.revenue.influence import Weights
+from services.revenue.opportunities import load as load_opportunities
+from services.revenue.reports import (
+    backtest_from_warehouse,
+    backtest_sentence,
+    influence_headline,
+    influence_report,
+    influence_rows,
+)
 from services.runtime.local_kafka import LocalKafka, is_local
 from services.runtime.topics_admin import ensure_topics
 from services.runtime.worker import run as run_worker
@@ -55,6 +65,23 @@ def run_demo(s: Settings, days: int, seed: int, serve: bool = False) -> int:
         print(f"4/5 pipeline  {st.consumed} records in {result.seconds:.1f}s: {st.landed} landed, "
               f"{st.duplicates} duplicates skipped, {st.dead_lettered} dead-lettered")
         wh = DirectWarehouse(s)
+        crm = s.home_dir / "demo" / "opportunities.csv"
+        crm.parent.mkdir(parents=True, exist_ok=True)
+        crm.write_text(sample.opportunities)
+        publisher = ReferencePublisher(s)
+        loaded = load_opportunities(wh, publisher, crm)
+        publisher.close()
+        print(f"     crm      {len(loaded.lines)} opportunities from a Salesforce export "
+              f"({crm}): {len(loaded.lines) - loaded.count('unmatched')} matched to accounts, "
+              f"{loaded.count('unmatched')} unmatched")
+        weights = Weights(s.influence_u_shaped, s.influence_w_shaped, s.influence_half_life_days)
+        everything = (datetime(1970, 1, 1, tzinfo=UTC), datetime(9999, 1, 1, tzinfo=UTC))
+        influenced = influence_report(wh.query_params, "w_shaped", "channel",
+                                      s.influence_lookback_days, *everything, weights)
+        first_day = wh.query_params("SELECT min(ts) FROM abm.events", {})[0][0].date()
+        tested = backtest_from_warehouse(wh.query_params, first_day,
+                                         datetime.now(UTC).date() + timedelta(days=1),
+                                         s.backtest_horizon_days)
         top = wh.query(query("top_accounts"))
         match = wh.query(query("match_summary"))
         dead = wh.query("SELECT kind, error, count() AS n FROM abm.dead_letters FINAL "
@@ -86,6 +113,11 @@ def run_demo(s: Settings, days: int, seed: int, serve: bool = False) -> int:
     print(render.table(machines.columns, machines.rows))
     print("\nDead letters")
     print(render.table(dead.columns, dead.rows))
+    print(f"\nPipeline influence by channel (W-shaped, {s.influence_lookback_days} days before "
+          "each opportunity)")
+    print(influence_headline(influenced))
+    print(render.table(*influence_rows(influenced)))
+    print("\n" + backtest_sentence(tested))
     url = f"http://{s.web_host}:{s.web_port}/"
     print(f"\ndone in {time.monotonic() - t0:.1f}s. Explore: .venv/bin/pulse query "
           "\"SELECT * FROM abm.account_engagement_daily ORDER BY score DESC LIMIT 10\"")

@@ -72,6 +72,54 @@ class Sample:
     contacts: list[Contact]
     ip_ranges: list[IpRange] = field(default_factory=lambda: list(SHARED_RANGES))
     lines: list[bytes] = field(default_factory=list)  # JSONL records, as publishers send
+    opportunities: str = ""  # a Salesforce Data Loader export (CSV), as a CRM gives it
+
+
+def crm_account_id(i: int) -> str:
+    """The demo CRM's Account id of company i, in Salesforce's 15-character form (the
+    accounts file has it so; the opportunities export the 18-character form)."""
+    return f"0015g00000{i:02d}Xyz"
+
+
+OPPORTUNITY_HEADER = ("Id,AccountId,Account.Website,Name,StageName,Amount,CurrencyIsoCode,"
+                      "CloseDate,CreatedDate,IsClosed,IsWon,Type,SystemModstamp,IsDeleted")
+
+
+def crm_export(now: datetime, days: int, rng: random.Random) -> str:
+    """Opportunities as a Salesforce export: one an hour after the planted buying group,
+    others spread over the period (open, won, lost), matched by CRM id or by website, and
+    one for a company that is not a target account (kept, reported unmatched)."""
+    from schemas.crm_ids import salesforce_id18
+
+    def sf(t: datetime) -> str:
+        return t.strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+
+    rows = []
+
+    def deal(n: int, i: int | None, created: datetime, stage: str, amount: int,
+             closed: bool, won: bool, website: str = "", by_id: bool = True) -> None:
+        account = salesforce_id18(crm_account_id(i)) if i is not None and by_id else ""
+        close = min(now, created + timedelta(days=rng.randint(1, 20))).date() if closed else \
+            (now + timedelta(days=rng.randint(20, 90))).date()
+        modstamp = min(now, created + timedelta(days=1))
+        rows.append(f"{salesforce_id18(f'0065g00000{n:03d}Qa')},{account},{website},"
+                    f"Deal {n},{stage},{amount}.00,USD,{close},{sf(created)},"
+                    f"{str(closed).lower()},{str(won).lower()},New Business,{sf(modstamp)},false")
+
+    deal(1, 1, now - timedelta(hours=1), "Qualification", 85000, False, False)
+    for n, i in enumerate(rng.sample(range(2, 21), 9), start=2):
+        created = now - timedelta(days=rng.randint(1, max(2, days - 1)), hours=rng.randint(0, 23))
+        closed, won = n % 3 != 2, n % 3 == 0  # open, won, lost in turn
+        by_id = n % 2 == 0
+        website = "" if by_id else f"https://www.{COMPANIES[i % len(COMPANIES)][2]}/"
+        deal(n, i % len(COMPANIES), created, ("Closed Won" if won else "Closed Lost")
+             if closed else rng.choice(["Prospecting", "Proposal", "Negotiation"]),
+             rng.randrange(5, 150) * 1000, closed, won, website, by_id)
+    rows.append(f"{salesforce_id18('0065g00000999Qa')},{salesforce_id18('001000000000ZZZ')},"
+                f"https://www.example-startup.io/,Not a target,Prospecting,4000.00,USD,"
+                f"{(now + timedelta(days=30)).date()},{sf(now - timedelta(days=3))},false,false,"
+                f"New Business,{sf(now - timedelta(days=3))},false")
+    return OPPORTUNITY_HEADER + "\n" + "\n".join(rows) + "\n"
 
 
 def _office_v4(i: int) -> IPv4Network:
@@ -90,7 +138,7 @@ def build_sample(days: int = 3, seed: int = 7, now: datetime | None = None,
     for i, (aid, name, domain, tier) in enumerate(COMPANIES):
         ranges = [str(_office_v4(i)), str(_office_v6(i))]
         accounts.append(Account(account_id=aid, name=name, domains=[domain],
-                                ip_ranges=ranges, tier=tier))
+                                ip_ranges=ranges, tier=tier, crm_ids=[crm_account_id(i)]))
         for j, first in enumerate(rng.sample(FIRST, rng.randint(3, 8))):
             contacts.append(Contact(  # names and titles from lists: the seeded draws stay
                 email=f"{first}@{domain}", account_id=aid, title=TITLES[(i + j) % len(TITLES)],
@@ -195,4 +243,5 @@ def build_sample(days: int = 3, seed: int = 7, now: datetime | None = None,
         b'{"type": "ad_click", "ts": "2026-11-02T09:30:00Z", "campaign_id": "li-abm-q4"}',
     ])
     rng.shuffle(sample.lines)
+    sample.opportunities = crm_export(now, days, random.Random(seed + 1))
     return sample

@@ -39,14 +39,22 @@ def convert(opps: list[influence.Opportunity], rated: dict[str, tuple[str, Decim
     return out
 
 
-def influence_report(read: Read, model: str, by: str, lookback_days: int, since: datetime,
-                     until: datetime, w: influence.Weights) -> influence.Report:
+def influence_inputs(read: Read, since: datetime, until: datetime, lookback_days: int
+                     ) -> tuple[list[influence.Opportunity], list[influence.Touch]]:
+    """The opportunities created in [since, until) (amounts converted when rates are
+    loaded) and the touches that can earn their credit."""
     params = {"since": since, "until": until, "lookback_days": lookback_days}
     opps = [influence.Opportunity(i, a, _utc(c), Decimal(m), cur)
             for i, a, c, m, cur in read(query("influence_opportunities"), params)]
     touches = [influence.Touch(e, _utc(ts), ch, camp, a, bool(k))
                for e, ts, ch, camp, a, k in read(query("influence_touches"), params)]
-    return influence.report(convert(opps, rates(read)), touches, model, by, lookback_days, w)
+    return convert(opps, rates(read)), touches
+
+
+def influence_report(read: Read, model: str, by: str, lookback_days: int, since: datetime,
+                     until: datetime, w: influence.Weights) -> influence.Report:
+    opps, touches = influence_inputs(read, since, until, lookback_days)
+    return influence.report(opps, touches, model, by, lookback_days, w)
 
 
 def money(cents: dict[str, int]) -> str:

@@ -24,11 +24,13 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from services.revenue.influence import MODELS, Weights
 from services.warehouse import WarehouseBusy
 from services.web import data, format
 from services.web.auth import SESSION_SECONDS, Access, Revocations, Throttle, verify_password
 from services.web.lag import LagMonitor
 from streams.ingest.scoring import ScoringRules, default_rules
+from streams.settings.revenue import RevenueSettings
 
 log = logging.getLogger("pulse.web")
 # What the world does to a query: no server, no holder, a cut connection, a timeout.
@@ -57,9 +59,14 @@ def templates() -> Environment:
 class WebApp:
     def __init__(self, read: data.Reader, access: Access, lag: LagMonitor | None,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-                 revoked: Revocations | None = None, rules: ScoringRules | None = None) -> None:
+                 revoked: Revocations | None = None, rules: ScoringRules | None = None,
+                 revenue: RevenueSettings | None = None) -> None:
         self.read = read
         self.rules = rules or default_rules()  # personas of named contacts
+        self.revenue = revenue or RevenueSettings()
+        r = self.revenue
+        self.weights = Weights(r.influence_u_shaped, r.influence_w_shaped,
+                               r.influence_half_life_days)
         self.access = access
         self.revoked = revoked or Revocations(None)
         self.lag = lag
@@ -91,7 +98,8 @@ class WebApp:
     async def account(self, request: Request) -> Response:
         account_id = request.path_params["account_id"]
         view = await run_in_threadpool(data.account_page, self.read, account_id, self.clock(),
-                                       self.rules)
+                                       self.rules, self.revenue.influence_lookback_days,
+                                       self.weights)
         if view is None:
             return self.render(request, "not_found.html", status=404, account_id=account_id)
         return self.render(request, "account.html", v=view, a=view.account)
@@ -107,6 +115,19 @@ class WebApp:
         name = "alerts_rows.html" if p.get("partial") else "alerts.html"
         return self.render(request, name, f=f, listing=listing, owners=owners, tiers=tiers,
                            kinds=kinds, query=_query_without_page(p), live=_live_url(request))
+
+    async def pipeline(self, request: Request) -> Response:
+        p = request.query_params
+        model = p.get("model", "w_shaped")
+        model = model if model in MODELS else "w_shaped"
+        days = _page(p.get("days")) if p.get("days") != "0" else 0
+        days = days if days in data.PIPELINE_PERIODS else 90
+        view = await run_in_threadpool(
+            data.pipeline_page, self.read, model, days, self.clock(),
+            self.revenue.influence_lookback_days, self.revenue.backtest_horizon_days,
+            self.weights)
+        return self.render(request, "pipeline.html", v=view, models=MODELS,
+                           periods=data.PIPELINE_PERIODS)
 
     async def ops(self, request: Request) -> Response:
         view = await run_in_threadpool(data.ops_page, self.read, self.clock())
@@ -263,12 +284,15 @@ def _user(scope: dict[str, Any], access: Access, revoked: Revocations) -> str:
 def create_app(read: data.Reader, access: Access, secret: str, lag: LagMonitor | None = None,
                clock: Callable[[], datetime] | None = None,
                revoked: Revocations | None = None,
-               rules: ScoringRules | None = None) -> Starlette:
-    web = WebApp(read, access, lag, clock or (lambda: datetime.now(UTC)), revoked, rules)
+               rules: ScoringRules | None = None,
+               revenue: RevenueSettings | None = None) -> Starlette:
+    web = WebApp(read, access, lag, clock or (lambda: datetime.now(UTC)), revoked, rules,
+                 revenue)
     routes = [
         Route("/", web.accounts),
         Route("/accounts/{account_id:path}", web.account),
         Route("/alerts", web.alerts),
+        Route("/pipeline", web.pipeline),
         Route("/ops", web.ops),
         Route("/login", web.login, methods=["GET", "POST"]),
         Route("/logout", web.logout, methods=["POST"]),

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from infra import query
+from services.revenue import backtest, influence, reports
 from streams.alerts.contacts import CONTACTS_SQL, known_contacts, with_names
 from streams.ingest.scoring import ScoringRules, default_rules
 
@@ -141,20 +142,102 @@ class AccountView:
     alerts: list[Row]
     events: list[Row]
     totals: dict[str, float]
+    opportunities: list[Row]
 
 
 def name_alerts(read: Reader, alerts: list[Row], rules: ScoringRules) -> None:
-    """Each alert's known contacts named (as of now) in ``contacts`` and in its reason."""
+    """Each alert's known contacts named (as of now) in ``contacts`` and in its reason, and
+    the opportunities its account had open when it was raised (and still has)."""
     keys = sorted({k for a in alerts for k in a["contact_keys"]})
     rows = [(r["person_key"], r["name"], r["email"], r["title"])
             for r in read(CONTACTS_SQL, {"keys": keys})] if keys else []
+    accounts = sorted({a["account_id"] for a in alerts})
+    deals = run(read, "account_open_opportunities", accounts=accounts,
+                at=max(a["detected_at"] for a in alerts)) if alerts else []
     for a in alerts:
         a["contacts"] = known_contacts(a["contact_keys"], rows, rules)
         a["reason"] = with_names(a["reason"], a["contacts"])
+        a["open_opportunities"] = [d for d in deals if d["account_id"] == a["account_id"]
+                                   and _utc(d["created_at"]) <= _utc(a["detected_at"])]
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def _tuples(read: Reader) -> Callable[[str, dict[str, Any]], list[tuple[Any, ...]]]:
+    """The revenue module's reader (rows as tuples, in column order) over the page reader."""
+    return lambda sql, params: [tuple(r.values()) for r in read(sql, params)]
+
+
+def account_opportunities(read: Reader, account_id: str, lookback_days: int,
+                          w: influence.Weights) -> list[Row]:
+    """The account's opportunities, each with the touches that influenced it and their
+    W-shaped shares (the same split `pulse influence --model w_shaped` makes)."""
+    opps = run(read, "account_opportunities", account_id=account_id)
+    if not opps:
+        return opps
+    since = min(_utc(o["created_at"]) for o in opps) - timedelta(days=lookback_days)
+    until = max(_utc(o["created_at"]) for o in opps)
+    touches = [influence.Touch(t["event_id"], _utc(t["ts"]), t["channel"], t["campaign_id"],
+                               account_id, bool(t["known"]))
+               for t in run(read, "web_account_touches", accounts=[account_id], since=since,
+                            until=until)]
+    for o in opps:
+        deal = influence.Opportunity(o["opportunity_id"], account_id, _utc(o["created_at"]),
+                                     o["amount"], o["currency"])
+        credits = influence.credit(deal, touches, "w_shaped", w, lookback_days)
+        o["touches"] = [{"ts": c.touch.ts, "channel": c.touch.channel,
+                         "campaign": c.touch.campaign_id, "known": c.touch.known_contact,
+                         "share": c.units / influence.UNITS, "amount": c.cents / 100}
+                        for c in credits if c.units]
+        o["touch_count"] = len(credits)
+    return opps
+
+
+@dataclass(frozen=True)
+class PipelineView:
+    model: str
+    days: int  # 0: all time
+    lookback_days: int
+    by_channel: influence.Report
+    by_campaign: influence.Report
+    channel_rows: list[tuple[object, ...]]
+    campaign_rows: list[tuple[object, ...]]
+    headline: str
+    sentence: str  # the backtest, as one quotable sentence
+    result: backtest.Result | None
+
+
+PIPELINE_PERIODS = (30, 90, 180, 365, 0)
+
+
+def pipeline_page(read: Reader, model: str, days: int, now: datetime, lookback_days: int,
+                  horizon_days: int, w: influence.Weights) -> PipelineView:
+    """Influence by channel and by campaign for opportunities created in the period, and
+    the backtest over the same days, as one sentence."""
+    tuples = _tuples(read)
+    until = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), UTC)
+    since = (until - timedelta(days=days + 1) if days else datetime(1970, 1, 1, tzinfo=UTC))
+    opps, touches = reports.influence_inputs(tuples, since, until, lookback_days)
+    by_channel = influence.report(opps, touches, model, "channel", lookback_days, w)
+    by_campaign = influence.report(opps, touches, model, "campaign", lookback_days, w)
+    first = tuples("SELECT min(ts), count() FROM abm.events", {})
+    first_day = first[0][0].date() if first and first[0][1] else None
+    start = max(since.date(), first_day) if first_day else since.date()
+    result = (reports.backtest_from_warehouse(tuples, start, until.date(), horizon_days)
+              if start < until.date() else None)
+    return PipelineView(
+        model, days, lookback_days, by_channel, by_campaign,
+        reports.influence_rows(by_channel)[1], reports.influence_rows(by_campaign)[1],
+        reports.influence_headline(by_channel),
+        reports.backtest_sentence(result) if result else "No events yet: nothing to backtest.",
+        result)
 
 
 def account_page(read: Reader, account_id: str, now: datetime,
-                 rules: ScoringRules | None = None) -> AccountView | None:
+                 rules: ScoringRules | None = None, lookback_days: int = 90,
+                 weights: influence.Weights | None = None) -> AccountView | None:
     relatives = run(read, "web_account", account=account_id)
     if not relatives or relatives[0]["relation"] != "self":
         return None
@@ -178,6 +261,8 @@ def account_page(read: Reader, account_id: str, now: datetime,
                                   "limit": 50, "offset": 0}),
         "events": ("web_account_events", {**window, "limit": 50}),
     })
+    opportunities = account_opportunities(read, account_id, lookback_days,
+                                          weights or influence.Weights())
     daily_rows, committee, mix, events = got["daily"], got["committee"], got["mix"], got["events"]
     rules = rules or default_rules()
     for p in committee:  # a contact loaded after their events: persona from the title now
@@ -203,6 +288,7 @@ def account_page(read: Reader, account_id: str, now: datetime,
         alerts=got["alerts"],
         events=events,
         totals=totals,
+        opportunities=opportunities,
     )
 
 

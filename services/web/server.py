@@ -86,7 +86,8 @@ def serve(settings: Settings, host: str, port: int, ready: threading.Event | Non
         lag = LagMonitor(settings)
         lag.reading()  # the first reading starts now, so the ops page has one when opened
         app = create_app(reader, access, session_secret(settings), lag,
-                         revoked=revocations(settings), rules=scoring_rules(settings))
+                         revoked=revocations(settings), rules=scoring_rules(settings),
+                         revenue=settings)
         server = uvicorn.Server(http_server.config(
             app, host, port, settings.http_request_timeout_seconds))
         mode = ("open (loopback demo)" if access.open else
