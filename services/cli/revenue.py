@@ -140,7 +140,8 @@ def influence(ctx: click.Context, model: str, by: str, lookback_days: int | None
               "(default PULSE_BACKTEST_HORIZON_DAYS)")
 @click.option("--since", type=DAY, help="first day of the window (default: the first "
               "event's day)")
-@click.option("--until", type=DAY, help="the day after the window (default: today)")
+@click.option("--until", type=DAY, help="the day after the window (default: tomorrow, so "
+              "today is in it)")
 @click.option("--replay", is_flag=True, help="re-run the current surge rules over the "
               "stored events (each moment sees only its past) instead of reading the alerts "
               "as they were raised: what a rule change would have done")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from infra import query
 from services import render
@@ -17,6 +17,7 @@ from services.revenue.opportunities import load as load_opportunities
 from services.revenue.reports import (
     backtest_from_warehouse,
     backtest_sentence,
+    day_bounds,
     influence_headline,
     influence_report,
     influence_rows,
@@ -79,8 +80,9 @@ def run_demo(s: Settings, days: int, seed: int, serve: bool = False) -> int:
         influenced = influence_report(wh.query_params, "w_shaped", "channel",
                                       s.influence_lookback_days, *everything, weights)
         first_day = wh.query_params("SELECT min(ts) FROM abm.events", {})[0][0].date()
-        tested = backtest_from_warehouse(wh.query_params, first_day,
-                                         datetime.now(UTC).date() + timedelta(days=1),
+        tested = backtest_from_warehouse(wh.query_params,
+                                         *day_bounds(None, None, first_day,
+                                                     datetime.now(UTC).date()),
                                          s.backtest_horizon_days)
         top = wh.query(query("top_accounts"))
         match = wh.query(query("match_summary"))

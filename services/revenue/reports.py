@@ -88,7 +88,8 @@ def ranked(r: influence.Report) -> list[tuple[str, tuple[int, dict[str, int]]]]:
 def influence_rows(r: influence.Report) -> tuple[list[str], list[tuple[object, ...]]]:
     """Table and CSV rows: key, credit (opportunities), influenced amount, sourced amount."""
     rows: list[tuple[object, ...]] = [
-        (k, f"{u / influence.UNITS:.2f}", money(c), money(r.sourced_rows.get(k, {})))
+        (k, f"{u / influence.UNITS:.2f}", money(c),
+         money(r.sourced_rows[k]) if k in r.sourced_rows else "–")
         for k, (u, c) in ranked(r)]
     return [r.by, "credit", "amount", "sourced"], rows
 
@@ -101,8 +102,8 @@ def influence_headline(r: influence.Report) -> str:
 
 def day_bounds(since: date | None, until: date | None, first: date | None,
                today: date) -> tuple[date, date]:
-    """[since, until) in days: by default from the first event's day to today."""
-    return since or first or today, until or today
+    """[since, until) in days: by default from the first event's day through today."""
+    return since or first or today, until or today + timedelta(days=1)
 
 
 def backtest_from_warehouse(read: Read, since: date, until: date, horizon_days: int,

@@ -170,6 +170,9 @@ def _tuples(read: Reader) -> Callable[[str, dict[str, Any]], list[tuple[Any, ...
     return lambda sql, params: [tuple(r.values()) for r in read(sql, params)]
 
 
+TOP_TOUCHES = 5  # W-shaped's milestones and the strongest of the rest (at least 1% each)
+
+
 def account_opportunities(read: Reader, account_id: str, lookback_days: int,
                           w: influence.Weights) -> list[Row]:
     """The account's opportunities, each with the touches that influenced it and their
@@ -187,11 +190,15 @@ def account_opportunities(read: Reader, account_id: str, lookback_days: int,
         deal = influence.Opportunity(o["opportunity_id"], account_id, _utc(o["created_at"]),
                                      o["amount"], o["currency"])
         credits = influence.credit(deal, touches, "w_shaped", w, lookback_days)
+        strongest = sorted(credits, key=lambda c: -c.units)[:TOP_TOUCHES]
+        top = sorted((c for c in strongest if c.units >= influence.UNITS // 100),
+                     key=lambda c: (c.touch.ts, c.touch.event_id))
         o["touches"] = [{"ts": c.touch.ts, "channel": c.touch.channel,
                          "campaign": c.touch.campaign_id, "known": c.touch.known_contact,
                          "share": c.units / influence.UNITS, "amount": c.cents / 100}
-                        for c in credits if c.units]
-        o["touch_count"] = len(credits)
+                        for c in top if c.units]
+        o["more_touches"] = len(credits) - len(top)
+        o["more_share"] = 1 - sum(c.units for c in top) / influence.UNITS if credits else 0
     return opps
 
 

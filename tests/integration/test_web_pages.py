@@ -8,6 +8,7 @@ tests/unit/test_web_routes.py."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import socket
 import subprocess
@@ -25,7 +26,7 @@ from tests.conftest import PULSE, PulseEnv, wait_for
 from tests.support.services import chromium, wait_serving
 
 pytestmark = pytest.mark.integration
-PAGES = ("/", "/alerts", "/ops")
+PAGES = ("/", "/alerts", "/pipeline", "/ops")
 
 
 def serve(env: PulseEnv) -> tuple[subprocess.Popen[str], str]:
@@ -283,3 +284,35 @@ def test_alert_reasons_name_their_known_contacts(demo, site, page):
         assert "known contacts: " in reason
         for key in a["contact_keys"]:
             assert names[key] in reason, (names[key], reason)
+
+
+def test_pipeline_page_shows_what_the_cli_computes(demo, site, page):
+    cli = json.loads(demo.cli("influence", "--model", "u_shaped", "--by", "channel",
+                              "--format", "json").stdout)
+    sentence = demo.cli("backtest").stdout.strip().splitlines()[-1]
+    page.goto(site + "/pipeline")
+    page.select_option("select[name=model]", "u_shaped")
+    page.select_option("select[name=days]", "0")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url("**/pipeline?model=u_shaped&days=0")
+    rows = page.locator("table[data-table=by-channel] tbody tr")
+    shown = {rows.nth(i).get_attribute("data-key"): (rows.nth(i).locator("td").nth(1)
+                                                     .inner_text(),
+                                                     rows.nth(i).locator("td").nth(2)
+                                                     .inner_text())
+             for i in range(rows.count())}
+    assert shown == {r["key"]: (f"{r['credit']:.2f}", f"USD {r['amount']['USD']:,.2f}")
+                     for r in cli["rows"]}
+    assert cli["influenced_opportunities"] == 10 and cli["matched_opportunities"] == 10
+    assert page.inner_text("[data-kpi=influenced]") == "10"
+    assert page.inner_text("#backtest") == sentence
+    assert sentence.startswith("Accounts that surged opened opportunities")
+    by_campaign = page.locator("table[data-table=by-campaign] tbody tr")
+    assert by_campaign.count() >= 3  # q4-launch, webinar-nov, ... and (no campaign)
+    # The deal opened an hour after the planted buying group, with what influenced it.
+    page.goto(site + "/accounts/initech")
+    deal = page.locator("tr[data-opportunity]").first
+    assert "Qualification" in deal.inner_text() and "USD 85,000.00" in deal.inner_text()
+    shares = [float(t.split("%")[0]) for t in deal.locator("ul.evidence li").all_inner_texts()]
+    assert shares and sum(shares) <= 100.05 and max(shares) >= 10
+    assert page.errors == []

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,24 @@ def read(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     client.insert("abm.accounts", [["acme", "Acme Corporation", ["acme.com"], "1"],
                                    ["../alerts", "Slash Probe Co", [], "3"]],
                   column_names=["account_id", "name", "domains", "tier"])
+    # acme is in a deal when it surges; a later deal, and a lost one, are not named.
+    client.insert("abm.opportunities", [
+        ["0065g00000AbCdEAAV", "acme", "crm_id", "", "Acme <platform>", "Negotiation",
+         Decimal("120000.50"), "USD", NOW - timedelta(days=3), 0, 0, NOW],
+        ["0065g00000AbCdFAAV", "acme", "crm_id", "", "Acme later", "Prospecting",
+         Decimal("10.00"), "USD", NOW - timedelta(hours=1), 0, 0, NOW],
+        ["0065g00000AbCdGAAV", "acme", "crm_id", "", "Acme lost", "Closed Lost",
+         Decimal("99.00"), "USD", NOW - timedelta(days=5), 1, 0, NOW]],
+        column_names=["opportunity_id", "account_id", "match_method", "match_evidence", "name",
+                      "stage", "amount", "currency", "created_at", "is_closed", "is_won",
+                      "updated_at"])
+    at = NOW - timedelta(hours=2)
+    client.insert("abm.surge_alerts", [["al-1", "acme", "Acme Corporation", "1", "surge",
+                                        "daily", at, at, at, 80.0, 3.0, 4, "4 people", at]],
+                  column_names=["alert_id", "account_id", "account_name", "tier", "kind",
+                                "mode", "detected_at", "window_start", "window_end", "score",
+                                "baseline_multiple", "people", "reason",
+                                "episode_started_at"])
     client.insert("abm.dead_letters", [["web_visits", 0, 7, b'{"a":"\x00\x01"}\x7f',
                                         "invalid JSON: probe \x00", NOW, "not_json", "decode"]],
                   column_names=["topic", "partition", "offset", "payload", "error",
@@ -152,3 +171,26 @@ def test_alert_feed_and_dates_are_within_reach(read):
     for path in ("/alerts", "/accounts/acme", "/ops"):
         assert client.get(path).status_code == 200, path
     assert client.get("/accounts/nobody").status_code == 404
+
+
+def test_alerts_name_the_deal_their_account_was_in(read):
+    client = app(read, Access({}, "", secure_cookies=False))
+    for path in ("/alerts", "/accounts/acme"):
+        text = client.get(path).text
+        assert text.count("Open opportunity:") == 1, path
+        assert "Open opportunity: Acme &lt;platform&gt; (Negotiation, USD 120,000.50)" in text
+
+
+def test_pipeline_page_answers_with_no_touch_yet(read):
+    client = app(read, Access({}, "", secure_cookies=False))
+    page = client.get("/pipeline?model=u_shaped&days=0")
+    assert page.status_code == 200
+    assert '<option value="u_shaped" selected>' in page.text
+    assert "0 of 3 opportunities influenced (3 matched to an account)" in page.text
+    assert "USD 120,109.50" in page.text
+    # A made-up model or period falls back to the defaults instead of failing.
+    odd = client.get("/pipeline?model=%3Cscript%3E&days=7")
+    assert odd.status_code == 200 and '<option value="w_shaped" selected>' in odd.text
+    account = client.get("/accounts/acme").text
+    assert 'data-opportunity="0065g00000AbCdEAAV"' in account
+    assert "no touch in the lookback window before it" in account
