@@ -19,23 +19,30 @@ Ties in time are broken by event id, so the same input always gives the same ans
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Sequence
+from bisect import bisect_left, bisect_right
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
+from operator import itemgetter
+from typing import NamedTuple
 
 MODELS = ("first", "last", "linear", "u_shaped", "w_shaped", "time_decay")
 GROUPINGS = ("campaign", "channel", "account")
 UNITS = 1_000_000  # credit parts per opportunity
 NO_CAMPAIGN = "(no campaign)"
 _SCALE = 1 << 52  # float weights as integers, so the split itself is exact
+_ACCOUNT, _TS = itemgetter(4), itemgetter(0)
+_BY_ACCOUNT = itemgetter(4, 0, 1)
 
 
-@dataclass(frozen=True, slots=True)
-class Touch:
+class Touch(NamedTuple):
+    """A counted event of an account. Its fields in this order sort touches by time, ties
+    by event id; a plain tuple, as a million of them are read for a report."""
+
+    ts: float  # event time, epoch seconds
     event_id: str
-    ts: datetime
     channel: str
     campaign_id: str
     account_id: str
@@ -67,18 +74,26 @@ def apportion(weights: Sequence[int], total: int) -> list[int]:
     quotas = [divmod(w * total, whole) for w in weights]
     parts = [q for q, _ in quotas]
     left = total - sum(parts)
-    for i in sorted(range(len(weights)), key=lambda i: (-quotas[i][1], i))[:left]:
-        parts[i] += 1
+    if left:
+        for i in sorted(range(len(weights)), key=lambda i: (-quotas[i][1], i))[:left]:
+            parts[i] += 1
     return parts
+
+
+def _equal(n: int, total: int) -> list[int]:
+    """``apportion([1] * n, total)``, without the sort: the earliest take the remainder."""
+    q, r = divmod(total, n)
+    return [q + 1] * r + [q] * (n - r)
 
 
 def _int(x: float) -> int:
     return round(x * _SCALE)
 
 
-def weights(model: str, touches: Sequence[Touch], created_at: datetime,
+def weights(model: str, touches: Sequence[Touch], created_at: float,
             w: Weights = Weights()) -> list[int]:
-    """Integer weights of time-ordered touches under ``model``."""
+    """Integer weights of time-ordered touches under ``model`` (``created_at`` in epoch
+    seconds)."""
     n = len(touches)
     out = [0] * n
     if model == "first":
@@ -94,25 +109,24 @@ def weights(model: str, touches: Sequence[Touch], created_at: datetime,
         elif n == 2:
             out = [first, last]
         else:
+            out = [middle] * n
             out[0], out[-1] = first * (n - 2), last * (n - 2)
-            for i in range(1, n - 1):
-                out[i] = middle
     elif model == "w_shaped":
         first, contact, last, rest = (_int(x) for x in w.w_shaped)
         known = next((i for i, t in enumerate(touches) if t.known_contact), None)
         milestones = {0, n - 1} | ({known} if known is not None else set())
-        others = [i for i in range(n) if i not in milestones]
-        scale = max(len(others), 1)
+        others = n - len(milestones)
+        scale = max(others, 1)
+        out = [rest] * n
+        for i in milestones:
+            out[i] = 0
         out[0] += first * scale
         out[n - 1] += last * scale
         if known is not None:
             out[known] += contact * scale
-        for i in others:
-            out[i] = rest
     elif model == "time_decay":
         half_life = w.half_life_days * 86400.0
-        out = [_int(0.5 ** ((created_at - t.ts).total_seconds() / half_life))
-               for t in touches]
+        out = [_int(0.5 ** ((created_at - t.ts) / half_life)) for t in touches]
         if not any(out):  # all far beyond the half-life: fall back to equal shares
             out = [1] * n
     else:
@@ -121,7 +135,7 @@ def weights(model: str, touches: Sequence[Touch], created_at: datetime,
 
 
 def ordered(touches: Iterable[Touch]) -> list[Touch]:
-    return sorted(touches, key=lambda t: (t.ts, t.event_id))
+    return sorted(touches)  # by time, ties by event id
 
 
 @dataclass(frozen=True)
@@ -131,19 +145,41 @@ class Credit:
     cents: int
 
 
+def window(opportunity: Opportunity, touches: Sequence[Touch], times: Sequence[float],
+           lookback_days: int | None) -> Sequence[Touch]:
+    """The touches that can earn the opportunity's credit, out of its account's touches in
+    time order (``times``: their ``ts``): before its creation, within the lookback."""
+    end = opportunity.created_at.timestamp()
+    start = end - lookback_days * 86400 if lookback_days is not None else float("-inf")
+    return touches[bisect_left(times, start):bisect_left(times, end)]
+
+
+def split(opportunity: Opportunity, mine: Sequence[Touch], model: str,
+          w: Weights = Weights()) -> tuple[list[int], list[int]]:
+    """Parts per million and cents of each of the window's touches (time-ordered)."""
+    n = len(mine)
+    cents = cents_of(opportunity.amount)
+    if model in ("first", "last"):
+        at = 0 if model == "first" else n - 1
+        units, money = [0] * n, [0] * n
+        units[at], money[at] = UNITS, cents
+        return units, money
+    if model == "linear":
+        return _equal(n, UNITS), _equal(n, cents)
+    ws = weights(model, mine, opportunity.created_at.timestamp(), w)
+    return apportion(ws, UNITS), apportion(ws, cents)
+
+
 def credit(opportunity: Opportunity, touches: Iterable[Touch], model: str,
            w: Weights = Weights(), lookback_days: int | None = None) -> list[Credit]:
-    """The opportunity's credit over its touches: only touches before its creation (and
-    within ``lookback_days`` of it, when given) earn any. Empty when none qualifies."""
-    start = (opportunity.created_at.timestamp() - lookback_days * 86400
-             if lookback_days is not None else -math.inf)
-    mine = ordered(t for t in touches if t.account_id == opportunity.account_id
-                   and start <= t.ts.timestamp() < opportunity.created_at.timestamp())
+    """The opportunity's credit over its touches: only its account's touches before its
+    creation (and within ``lookback_days`` of it, when given) earn any. Empty when none
+    qualifies."""
+    mine_all = ordered(t for t in touches if t.account_id == opportunity.account_id)
+    mine = window(opportunity, mine_all, [t.ts for t in mine_all], lookback_days)
     if not mine:
         return []
-    ws = weights(model, mine, opportunity.created_at, w)
-    units = apportion(ws, UNITS)
-    cents = apportion(ws, cents_of(opportunity.amount))
+    units, cents = split(opportunity, mine, model, w)
     return [Credit(t, u, c) for t, u, c in zip(mine, units, cents, strict=True)]
 
 
@@ -152,13 +188,70 @@ def cents_of(amount: Decimal) -> int:
 
 
 def key_of(touch: Touch, by: str) -> str:
+    return _keys(by)(touch)
+
+
+def _keys(by: str) -> Callable[[Touch], str]:
     if by == "campaign":
-        return touch.campaign_id or NO_CAMPAIGN
+        return lambda t: t[3] or NO_CAMPAIGN
     if by == "channel":
-        return touch.channel
+        return itemgetter(2)
     if by == "account":
-        return touch.account_id
+        return itemgetter(4)
     raise ValueError(f"unknown grouping {by!r}: one of {', '.join(GROUPINGS)}")
+
+
+def key_weights(model: str, mine: Sequence[Touch], keys: Sequence[str], created_at: float,
+                w: Weights = Weights()) -> dict[str, int]:
+    """The window's touch weights summed by key (``keys[i]`` is touch i's): what a report
+    by key splits. The same weights as ``weights``, without a list per touch: most touches
+    of a positional model weigh the same, so a count of keys does."""
+    n = len(mine)
+    out: dict[str, int] = {}
+
+    def add(i: int, weight: int) -> None:
+        out[keys[i]] = out.get(keys[i], 0) + weight
+
+    if model == "first":
+        add(0, 1)
+    elif model == "last":
+        add(n - 1, 1)
+    elif model == "linear":
+        out = dict(Counter(keys))
+    elif model == "u_shaped":
+        first, middle, last = (_int(x) for x in w.u_shaped)
+        if n == 1:
+            add(0, 1)
+        elif n == 2:
+            add(0, first)
+            add(1, last)
+        else:
+            out = {k: c * middle for k, c in Counter(keys[1:-1]).items()}
+            add(0, first * (n - 2))
+            add(n - 1, last * (n - 2))
+    elif model == "w_shaped":
+        first, contact, last, rest = (_int(x) for x in w.w_shaped)
+        known = next((i for i, t in enumerate(mine) if t[5]), None)
+        milestones = {0, n - 1} | ({known} if known is not None else set())
+        scale = max(n - len(milestones), 1)
+        counts = Counter(keys)
+        for i in milestones:
+            counts[keys[i]] -= 1
+        out = {k: c * rest for k, c in counts.items() if c}
+        add(0, first * scale)
+        add(n - 1, last * scale)
+        if known is not None:
+            add(known, contact * scale)
+    elif model == "time_decay":
+        half_life = w.half_life_days * 86400.0
+        decayed = [0.5 ** ((created_at - t[0]) / half_life) for t in mine]
+        if not any(_int(x) for x in decayed):
+            return dict(Counter(keys))
+        for k, x in zip(keys, decayed, strict=True):
+            out[k] = out.get(k, 0) + _int(x)
+    else:
+        raise ValueError(f"unknown model {model!r}: one of {', '.join(MODELS)}")
+    return out
 
 
 @dataclass
@@ -183,15 +276,32 @@ def _add(into: dict[str, int], currency: str, cents: int) -> None:
 
 
 def report(opportunities: Iterable[Opportunity], touches: Iterable[Touch], model: str,
-           by: str, lookback_days: int, w: Weights = Weights()) -> Report:
-    """Credit by key over all opportunities. *Influenced*: at least one touch in the window
-    (counted once, however many touches). *Sourced*: the first touch in the window is a
-    campaign's (an email or an ad): marketing brought it, and its key gets the whole
-    amount; an organic first visit influences but sources nothing."""
-    by_account: dict[str, list[Touch]] = {}
-    for t in touches:
-        by_account.setdefault(t.account_id, []).append(t)
+           by: str, lookback_days: int, w: Weights = Weights(),
+           presorted: bool = False) -> Report:
+    """Credit by key over all opportunities: each opportunity's parts and cents split over
+    the keys of its touches in proportion to their weights (largest remainder, ties to the
+    key first in name order), so each opportunity still adds up exactly, and the rounding
+    is done once per key rather than once per touch. *Influenced*: at least one touch in
+    the window (counted once, however many touches). *Sourced*: the first touch in the
+    window is a campaign's (an email or an ad): marketing brought it, and its key gets the
+    whole amount; an organic first visit influences but sources nothing.
+
+    ``touches`` may be plain tuples in Touch's field order (rows as the warehouse returns
+    them: a million NamedTuples cost a second); ``presorted``: already ordered by account,
+    time and event id, as influence_touches.sql returns them."""
+    if model not in MODELS:
+        raise ValueError(f"unknown model {model!r}: one of {', '.join(MODELS)}")
+    key = _keys(by)
+    # By account, then time and event id (the order influence_touches.sql reads them in, so
+    # sorting is one pass): an opportunity's window is two bisections, its account's range
+    # two more.
+    ordered_ = touches if presorted and isinstance(touches, list) else sorted(
+        touches, key=_BY_ACCOUNT)
+    times = list(map(_TS, ordered_))
+    keys = list(map(key, ordered_))
     out = Report(model, lookback_days, by)
+    units_by: dict[str, int] = {}
+    cents_by: dict[tuple[str, str], int] = {}
     for o in opportunities:
         cents = cents_of(o.amount)
         out.opportunities += 1
@@ -199,20 +309,26 @@ def report(opportunities: Iterable[Opportunity], touches: Iterable[Touch], model
         if not o.account_id:
             continue
         out.matched_opportunities += 1
-        credits = credit(o, by_account.get(o.account_id, ()), model, w, lookback_days)
-        if not credits:
+        end = o.created_at.timestamp()
+        first = bisect_left(ordered_, o.account_id, key=_ACCOUNT)
+        after = bisect_right(ordered_, o.account_id, first, key=_ACCOUNT)
+        lo = bisect_left(times, end - lookback_days * 86400, first, after)
+        hi = bisect_left(times, end, lo, after)
+        if lo == hi:
             continue
+        mine = ordered_[lo:hi]
         out.influenced_opportunities += 1
         _add(out.influenced, o.currency, cents)
-        first = credits[0].touch
-        if first.campaign_id:
+        if mine[0][3]:
             _add(out.sourced, o.currency, cents)
-            _add(out.sourced_rows.setdefault(key_of(first, by), {}), o.currency, cents)
-        for c in credits:
-            if not (c.units or c.cents):  # first / last: the others earn nothing
-                continue
-            k = key_of(c.touch, by)
-            units, amounts = out.rows.get(k, (0, {}))
-            _add(amounts, o.currency, c.cents)
-            out.rows[k] = (units + c.units, amounts)
+            _add(out.sourced_rows.setdefault(key(mine[0]), {}), o.currency, cents)
+        weighed = sorted(key_weights(model, mine, keys[lo:hi], end, w).items())
+        ws = [x for _, x in weighed]
+        for (k, _), u, c in zip(weighed, apportion(ws, UNITS), apportion(ws, cents),
+                                strict=True):
+            if u or c:
+                units_by[k] = units_by.get(k, 0) + u
+                cents_by[(k, o.currency)] = cents_by.get((k, o.currency), 0) + c
+    for (k, currency), c in cents_by.items():
+        out.rows.setdefault(k, (units_by[k], {}))[1][currency] = c
     return out

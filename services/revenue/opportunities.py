@@ -222,14 +222,14 @@ def load(warehouse: Warehouse, publisher: ReferencePublisher, path: Path,
         older = old is not None and _utc(old[1]) > o.updated_at
         same = old is not None and _utc(old[1]) == o.updated_at and old[3] == o.account_id
         version = _utc(old[1]).isoformat() if old is not None else ""
-        if older or same:
-            status, reason = "unchanged", (f"the stored version is newer ({version})"
-                                           if older else
-                                           "the stored version is this one")
+        if older:
+            status, reason = "unchanged", f"the stored version is newer ({version})"
         elif o.is_deleted:
             status, reason = "deleted", "IsDeleted"
         elif not o.account_id:
             status, reason = "unmatched", o.match_evidence
+        elif same:
+            status, reason = "unchanged", "the stored version is this one"
         elif old is None:
             status, reason = "imported", o.match_evidence
         else:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Any
+from typing import Any, cast
 
 from infra import query
 from services.revenue import backtest, influence
@@ -42,19 +42,19 @@ def convert(opps: list[influence.Opportunity], rated: dict[str, tuple[str, Decim
 def influence_inputs(read: Read, since: datetime, until: datetime, lookback_days: int
                      ) -> tuple[list[influence.Opportunity], list[influence.Touch]]:
     """The opportunities created in [since, until) (amounts converted when rates are
-    loaded) and the touches that can earn their credit."""
+    loaded) and the touches that can earn their credit: rows in Touch's field order,
+    ordered by account, time and event id (``report(..., presorted=True)``)."""
     params = {"since": since, "until": until, "lookback_days": lookback_days}
     opps = [influence.Opportunity(i, a, _utc(c), Decimal(m), cur)
             for i, a, c, m, cur in read(query("influence_opportunities"), params)]
-    touches = [influence.Touch(e, _utc(ts), ch, camp, a, bool(k))
-               for e, ts, ch, camp, a, k in read(query("influence_touches"), params)]
+    touches = cast(list[influence.Touch], read(query("influence_touches"), params))
     return convert(opps, rates(read)), touches
 
 
 def influence_report(read: Read, model: str, by: str, lookback_days: int, since: datetime,
                      until: datetime, w: influence.Weights) -> influence.Report:
     opps, touches = influence_inputs(read, since, until, lookback_days)
-    return influence.report(opps, touches, model, by, lookback_days, w)
+    return influence.report(opps, touches, model, by, lookback_days, w, presorted=True)
 
 
 def money(cents: dict[str, int]) -> str:

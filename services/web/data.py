@@ -182,7 +182,7 @@ def account_opportunities(read: Reader, account_id: str, lookback_days: int,
         return opps
     since = min(_utc(o["created_at"]) for o in opps) - timedelta(days=lookback_days)
     until = max(_utc(o["created_at"]) for o in opps)
-    touches = [influence.Touch(t["event_id"], _utc(t["ts"]), t["channel"], t["campaign_id"],
+    touches = [influence.Touch(t["t"], t["event_id"], t["channel"], t["campaign_id"],
                                account_id, bool(t["known"]))
                for t in run(read, "web_account_touches", accounts=[account_id], since=since,
                             until=until)]
@@ -192,8 +192,9 @@ def account_opportunities(read: Reader, account_id: str, lookback_days: int,
         credits = influence.credit(deal, touches, "w_shaped", w, lookback_days)
         strongest = sorted(credits, key=lambda c: -c.units)[:TOP_TOUCHES]
         top = sorted((c for c in strongest if c.units >= influence.UNITS // 100),
-                     key=lambda c: (c.touch.ts, c.touch.event_id))
-        o["touches"] = [{"ts": c.touch.ts, "channel": c.touch.channel,
+                     key=lambda c: c.touch)
+        o["touches"] = [{"ts": datetime.fromtimestamp(c.touch.ts, UTC),
+                         "channel": c.touch.channel,
                          "campaign": c.touch.campaign_id, "known": c.touch.known_contact,
                          "share": c.units / influence.UNITS, "amount": c.cents / 100}
                         for c in top if c.units]
@@ -227,8 +228,8 @@ def pipeline_page(read: Reader, model: str, days: int, now: datetime, lookback_d
     until = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), UTC)
     since = (until - timedelta(days=days + 1) if days else datetime(1970, 1, 1, tzinfo=UTC))
     opps, touches = reports.influence_inputs(tuples, since, until, lookback_days)
-    by_channel = influence.report(opps, touches, model, "channel", lookback_days, w)
-    by_campaign = influence.report(opps, touches, model, "campaign", lookback_days, w)
+    by_channel = influence.report(opps, touches, model, "channel", lookback_days, w, True)
+    by_campaign = influence.report(opps, touches, model, "campaign", lookback_days, w, True)
     first = tuples("SELECT min(ts), count() FROM abm.events", {})
     first_day = first[0][0].date() if first and first[0][1] else None
     start = max(since.date(), first_day) if first_day else since.date()
