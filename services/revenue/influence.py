@@ -90,47 +90,63 @@ def _int(x: float) -> int:
     return round(x * _SCALE)
 
 
+def _rule(model: str, touches: Sequence[Touch], created_at: float, w: Weights
+          ) -> tuple[int, dict[int, int]] | list[int]:
+    """A model's integer weights of time-ordered touches, the one place the rules live:
+    (the weight of every touch, the touches that weigh otherwise) for the positional
+    models, whose touches mostly weigh the same; a weight per touch for time decay. Weights
+    that are all 0 (settings that give nothing to the only touches there are) are equal
+    shares instead: an influenced opportunity is always split whole."""
+    rule = _positions(model, touches, created_at, w)
+    if isinstance(rule, list):
+        return rule if any(rule) else (1, {})
+    base, other = rule
+    if not any(other.values()) and not (base and len(touches) > len(other)):
+        return 1, {}
+    return rule
+
+
+def _positions(model: str, touches: Sequence[Touch], created_at: float, w: Weights
+               ) -> tuple[int, dict[int, int]] | list[int]:
+    n = len(touches)
+    if model == "first":
+        return 0, {0: 1}
+    if model == "last":
+        return 0, {n - 1: 1}
+    if model == "linear":
+        return 1, {}
+    if model == "u_shaped":
+        first, middle, last = (_int(x) for x in w.u_shaped)
+        if n <= 2:
+            return 0, ({0: 1} if n == 1 else {0: first, 1: last})
+        return middle, {0: first * (n - 2), n - 1: last * (n - 2)}
+    if model == "w_shaped":
+        first, contact, last, rest = (_int(x) for x in w.w_shaped)
+        known = next((i for i, t in enumerate(touches) if t[5]), None)
+        milestones = {0: 0, n - 1: 0} | ({known: 0} if known is not None else {})
+        scale = max(n - len(milestones), 1)  # the rest's share is split over this many
+        milestones[0] += first * scale
+        milestones[n - 1] += last * scale
+        if known is not None:
+            milestones[known] += contact * scale
+        return rest, milestones
+    if model == "time_decay":
+        half_life = w.half_life_days * 86400.0
+        return [_int(0.5 ** ((created_at - t[0]) / half_life)) for t in touches]
+    raise ValueError(f"unknown model {model!r}: one of {', '.join(MODELS)}")
+
+
 def weights(model: str, touches: Sequence[Touch], created_at: float,
             w: Weights = Weights()) -> list[int]:
     """Integer weights of time-ordered touches under ``model`` (``created_at`` in epoch
     seconds)."""
-    n = len(touches)
-    out = [0] * n
-    if model == "first":
-        out[0] = 1
-    elif model == "last":
-        out[-1] = 1
-    elif model == "linear":
-        out = [1] * n
-    elif model == "u_shaped":
-        first, middle, last = (_int(x) for x in w.u_shaped)
-        if n == 1:
-            out[0] = 1
-        elif n == 2:
-            out = [first, last]
-        else:
-            out = [middle] * n
-            out[0], out[-1] = first * (n - 2), last * (n - 2)
-    elif model == "w_shaped":
-        first, contact, last, rest = (_int(x) for x in w.w_shaped)
-        known = next((i for i, t in enumerate(touches) if t.known_contact), None)
-        milestones = {0, n - 1} | ({known} if known is not None else set())
-        others = n - len(milestones)
-        scale = max(others, 1)
-        out = [rest] * n
-        for i in milestones:
-            out[i] = 0
-        out[0] += first * scale
-        out[n - 1] += last * scale
-        if known is not None:
-            out[known] += contact * scale
-    elif model == "time_decay":
-        half_life = w.half_life_days * 86400.0
-        out = [_int(0.5 ** ((created_at - t.ts) / half_life)) for t in touches]
-        if not any(out):  # all far beyond the half-life: fall back to equal shares
-            out = [1] * n
-    else:
-        raise ValueError(f"unknown model {model!r}: one of {', '.join(MODELS)}")
+    rule = _rule(model, touches, created_at, w)
+    if isinstance(rule, list):
+        return rule
+    base, other = rule
+    out = [base] * len(touches)
+    for i, weight in other.items():
+        out[i] = weight
     return out
 
 
@@ -204,53 +220,22 @@ def _keys(by: str) -> Callable[[Touch], str]:
 def key_weights(model: str, mine: Sequence[Touch], keys: Sequence[str], created_at: float,
                 w: Weights = Weights()) -> dict[str, int]:
     """The window's touch weights summed by key (``keys[i]`` is touch i's): what a report
-    by key splits. The same weights as ``weights``, without a list per touch: most touches
-    of a positional model weigh the same, so a count of keys does."""
-    n = len(mine)
+    by key splits. For a positional model a count of the keys does it, with no list per
+    touch."""
+    rule = _rule(model, mine, created_at, w)
     out: dict[str, int] = {}
-
-    def add(i: int, weight: int) -> None:
-        out[keys[i]] = out.get(keys[i], 0) + weight
-
-    if model == "first":
-        add(0, 1)
-    elif model == "last":
-        add(n - 1, 1)
-    elif model == "linear":
-        out = dict(Counter(keys))
-    elif model == "u_shaped":
-        first, middle, last = (_int(x) for x in w.u_shaped)
-        if n == 1:
-            add(0, 1)
-        elif n == 2:
-            add(0, first)
-            add(1, last)
-        else:
-            out = {k: c * middle for k, c in Counter(keys[1:-1]).items()}
-            add(0, first * (n - 2))
-            add(n - 1, last * (n - 2))
-    elif model == "w_shaped":
-        first, contact, last, rest = (_int(x) for x in w.w_shaped)
-        known = next((i for i, t in enumerate(mine) if t[5]), None)
-        milestones = {0, n - 1} | ({known} if known is not None else set())
-        scale = max(n - len(milestones), 1)
+    if isinstance(rule, list):
+        for k, weight in zip(keys, rule, strict=True):
+            out[k] = out.get(k, 0) + weight
+        return out
+    base, other = rule
+    if base:
         counts = Counter(keys)
-        for i in milestones:
+        for i in other:
             counts[keys[i]] -= 1
-        out = {k: c * rest for k, c in counts.items() if c}
-        add(0, first * scale)
-        add(n - 1, last * scale)
-        if known is not None:
-            add(known, contact * scale)
-    elif model == "time_decay":
-        half_life = w.half_life_days * 86400.0
-        decayed = [0.5 ** ((created_at - t[0]) / half_life) for t in mine]
-        if not any(_int(x) for x in decayed):
-            return dict(Counter(keys))
-        for k, x in zip(keys, decayed, strict=True):
-            out[k] = out.get(k, 0) + _int(x)
-    else:
-        raise ValueError(f"unknown model {model!r}: one of {', '.join(MODELS)}")
+        out = {k: c * base for k, c in counts.items() if c}
+    for i, weight in other.items():
+        out[keys[i]] = out.get(keys[i], 0) + weight
     return out
 
 

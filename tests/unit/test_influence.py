@@ -118,6 +118,15 @@ def test_weights_are_settings():
     assert [c.units for c in got] == [250000] * 4
 
 
+def test_weights_that_give_the_only_touch_nothing_split_it_equally():
+    nothing_first = Weights(w_shaped=(0.0, 0.0, 0.0, 100.0), u_shaped=(0.0, 100.0, 0.0))
+    for model in ("w_shaped", "u_shaped"):
+        got = credit(OPP, [T3], model, nothing_first, lookback_days=90)
+        assert [(c.units, c.cents) for c in got] == [(UNITS, 100000)]
+        got = credit(OPP, [T1, T4], model, nothing_first, lookback_days=90)
+        assert sum(c.units for c in got) == UNITS
+
+
 def test_apportion_is_exact_even_at_large_totals():
     assert apportion([1, 1, 1], 100) == [34, 33, 33]
     assert sum(apportion([3, 7, 11], 10**15 + 7)) == 10**15 + 7
