@@ -105,7 +105,7 @@ def read_csv(path: Path, model: type[M], required: Sequence[str],
                 break
             line = reader.line_num
             steps.advance(f"reading {path.name}")
-            found = _raw_problems(row)
+            found = raw_problems(row)
             if found:
                 problems += [f"line {line}: {p}" for p in found]
                 continue
@@ -126,7 +126,7 @@ def read_csv(path: Path, model: type[M], required: Sequence[str],
     return rows
 
 
-def _raw_problems(row: dict[str | None, Any]) -> list[str]:
+def raw_problems(row: dict[str | None, Any]) -> list[str]:
     """What is wrong with a row before its values are even read: bytes that are not UTF-8,
     oversized fields, more fields than the header has."""
     found = []

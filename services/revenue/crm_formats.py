@@ -183,7 +183,10 @@ def moment(value: str, locale: str) -> datetime | None:
     if not text:
         return None
     if text.isdigit() and len(text) >= 12:
-        return datetime.fromtimestamp(int(text) / 1000, UTC)
+        try:
+            return datetime.fromtimestamp(int(text) / 1000, UTC)
+        except (OverflowError, OSError, ValueError):
+            raise ValueError(f"{value[:40]!r} is not a time in epoch milliseconds") from None
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:

@@ -22,7 +22,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from schemas.opportunities import Opportunity
-from services.reference.loader import MAX_FIELD_CHARS, CsvError
+from services.reference.loader import CsvError, raw_problems
 from services.reference.topics import MAX_RECORD_BYTES, ReferencePublisher
 from services.revenue import crm_formats
 from services.revenue.matching import AccountIndex
@@ -94,7 +94,7 @@ def read(path: Path, fmt: str | None = None, locale: str = "en_US",
                 problems.append(f"line {reader.line_num}: {err}; stopped reading there")
                 break
             line = reader.line_num
-            why = _raw_problem(row)
+            why = "; ".join(raw_problems(row))
             try:
                 if why:
                     raise ValueError(why)
@@ -114,8 +114,9 @@ def read(path: Path, fmt: str | None = None, locale: str = "en_US",
     problems += _duplicates(out, lines)
     problems += _currencies(out, set(rates), lines)
     if problems:
+        refused = {x.line for x in lines}
         lines += [Line(n, o.opportunity_id, "not loaded", reason="another line has a problem")
-                  for n, o in out if not any(x.line == n for x in lines)]
+                  for n, o in out if n not in refused]
         raise OpportunityFileError(path, problems, sorted(lines, key=lambda x: x.line))
     return found, out
 
@@ -123,18 +124,6 @@ def read(path: Path, fmt: str | None = None, locale: str = "en_US",
 def _message(e: Any) -> str:
     where = ".".join(str(p) for p in e["loc"])
     return f"{where + ': ' if where else ''}{e['msg'].removeprefix('Value error, ')}"
-
-
-def _raw_problem(row: dict[str | None, Any]) -> str:
-    if None in row:
-        return "more fields than the header has"
-    for k, v in row.items():
-        if isinstance(v, str):
-            if any("\udc80" <= c <= "\udcff" for c in v):
-                return f"{k}: not UTF-8; save the file as UTF-8"
-            if len(v) > MAX_FIELD_CHARS:
-                return f"{k}: {len(v):,} characters (at most {MAX_FIELD_CHARS:,})"
-    return ""
 
 
 def _comparable(o: Opportunity) -> str:

@@ -3,16 +3,20 @@ and bad files that load nothing, each problem named with its line."""
 
 from __future__ import annotations
 
+import csv
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from schemas.crm_ids import crm_key, salesforce_id18
 from schemas.reference import Account
 from services.revenue import crm_formats
 from services.revenue.matching import AccountIndex
+from services.reference.loader import CsvError
 from services.revenue.opportunities import OpportunityFileError, match_all, read
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "crm"
@@ -199,3 +203,37 @@ def test_closed_and_won_are_never_guessed_from_stage_names(tmp_path):
 def test_an_unknown_header_says_what_was_expected(tmp_path):
     with pytest.raises(ValueError, match="not one of a known CRM export"):
         read(write(tmp_path, "deal,value\nx,1\n"))
+
+
+odd_cells = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(["NaN", "sNaN", "Infinity", "-0", "1e400", "99999999999999999999999",
+                     "1" * 40, "0x10", "12,34,56", "$", "USD", "31/31/2026", "2026-02-30",
+                     "true ", "ＴＲＵＥ", "١٢٣", "9:99 PM", "1/2/3/4", "\x00", "=1+1"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["salesforce", "salesforce_report", "hubspot", "pulse"]),
+       st.lists(odd_cells, min_size=11, max_size=11))
+def test_odd_values_are_refused_with_their_line_never_a_crash(tmp_path_factory, fmt, cells):
+    header = {"salesforce": "Id,AccountId,Name,StageName,Amount,CurrencyIsoCode,CloseDate,"
+                            "CreatedDate,IsClosed,IsWon,SystemModstamp",
+              "salesforce_report": "Opportunity ID,Account ID,Opportunity Name,Stage,Amount,"
+                                   "Amount Currency,Close Date,Created Date,Closed,Won,"
+                                   "Last Modified Date",
+              "hubspot": "hs_object_id,associatedcompanyid,dealname,dealstage,amount,"
+                         "deal_currency_code,closedate,createdate,hs_is_closed,"
+                         "hs_is_closed_won,hs_lastmodifieddate",
+              "pulse": HEADER.strip()}[fmt]
+    path = tmp_path_factory.mktemp("odd") / "odd.csv"
+    with open(path, "w", newline="", encoding="utf-8", errors="surrogatepass") as fh:
+        csv.writer(fh).writerows([header.split(","), cells])
+    try:
+        _, rows = read(path, fmt)
+    except OpportunityFileError as err:
+        assert err.problems and all(p.startswith("line ") for p in err.problems)
+        assert [x.status for x in err.lines] in (["refused"], [])
+    except CsvError as err:  # a broken header or record: named with its line too
+        assert all(p.startswith("line ") for p in err.problems)
+    else:
+        assert len(rows) <= 1
