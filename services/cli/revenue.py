@@ -123,10 +123,10 @@ def influence(ctx: click.Context, model: str, by: str, lookback_days: int | None
     if fmt == "json":
         print(json.dumps(reports.influence_json(r), ensure_ascii=False, indent=2))
         return 0
-    columns, rows = reports.influence_rows(r)
     if fmt == "csv":
-        print(formatter("csv")(columns, rows))
+        print(formatter("csv")(*reports.influence_csv_rows(r)))
         return 0
+    columns, rows = reports.influence_rows(r)
     print(f"Pipeline influence by {by} ({model}, {r.lookback_days} days before each "
           "opportunity)")
     print(reports.influence_headline(r))

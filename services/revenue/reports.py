@@ -94,6 +94,18 @@ def influence_rows(r: influence.Report) -> tuple[list[str], list[tuple[object, .
     return [r.by, "credit", "amount", "sourced"], rows
 
 
+def influence_csv_rows(r: influence.Report) -> tuple[list[str], list[tuple[object, ...]]]:
+    """CSV for spreadsheets: plain numbers, a row per key and currency."""
+    rows: list[tuple[object, ...]] = []
+    for k, (u, cents) in ranked(r):
+        sourced = r.sourced_rows.get(k, {})
+        for currency in sorted(set(cents) | set(sourced)):
+            rows.append((k, f"{u / influence.UNITS:.6f}", currency,
+                         f"{cents.get(currency, 0) / 100:.2f}",
+                         f"{sourced.get(currency, 0) / 100:.2f}"))
+    return [r.by, "credit", "currency", "amount", "sourced_amount"], rows
+
+
 def influence_headline(r: influence.Report) -> str:
     return (f"{r.influenced_opportunities} of {r.opportunities} opportunities influenced "
             f"({r.matched_opportunities} matched to an account): {money(r.influenced)} of "
@@ -166,4 +178,4 @@ def backtest_rows(r: backtest.Result) -> list[tuple[str, str]]:
             ("lift, 95% interval", "n/a" if ci is None else f"{ci[0]:.2f}–{ci[1]:.2f}"),
             ("precision", pct(r.precision)), ("recall", pct(r.recall)),
             ("median lead, days", "n/a" if r.median_lead_days is None
-             else f"{r.median_lead_days:g}")]
+             else f"{r.median_lead_days:.1f}")]

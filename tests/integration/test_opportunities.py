@@ -140,6 +140,12 @@ def test_crm_exports_land_and_weigh_engagement(pulse_env: PulseEnv):
     again = env.cli("influence", "--model", "u_shaped", "--by", "channel", "--format",
                     "json").stdout
     assert again == first
+    as_csv = list(csv.DictReader(env.cli("influence", "--model", "u_shaped", "--by", "channel",
+                                         "--format", "csv").stdout.splitlines()))
+    assert [(r["channel"], float(r["credit"]), r["currency"], r["amount"], r["sourced_amount"])
+            for r in as_csv] == [("ad", 0.4, "USD", "48000.00", "0.00"),
+                                 ("web", 0.4, "USD", "48000.00", "0.00"),
+                                 ("email", 0.2, "USD", "24000.00", "0.00")]
     table = env.cli("influence", "--by", "campaign").stdout
     assert "1 of 2 opportunities influenced (1 matched to an account): USD 120,000.00" in table
     assert "spring" in table and "li-q4" in table
