@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 
 from schemas.crm_ids import crm_key, salesforce_id18
 from schemas.reference import Account
+from services.reference.loader import CsvError
 from services.revenue import crm_formats
 from services.revenue.matching import AccountIndex
-from services.reference.loader import CsvError
 from services.revenue.opportunities import OpportunityFileError, match_all, read
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "crm"

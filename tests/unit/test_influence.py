@@ -96,9 +96,14 @@ def test_the_report_counts_influenced_once_and_sources_only_campaign_first_touch
 
 
 def test_edge_cases_of_a_checklist():
-    """Read from PostHog's marketing-analytics attribution tests as a checklist: a touch
-    just inside the window counts, one at or after the conversion never does, campaign
-    names in any script are kept as they are, a single touch takes everything."""
+    """The edge cases PostHog's marketing analytics states for its attribution weights
+    (products/marketing_analytics/.../attribution_weights.py, MIT), read as a checklist:
+    no touch in the window gives no credit; one touch takes everything; two touches split
+    50/50 under U-shaped; touches that share the first or last moment. PostHog gives every
+    tied first touch 40% and renormalises, so U-shaped drifts from 40/20/40; here ties are
+    ordered by event id, so exactly one touch is first and the weights hold. Also: a touch
+    exactly at the window's start counts, one at or after the creation never does, and
+    campaign names in any script are kept as they are."""
     edge = Touch(ago(90), "edge", "ad", "кампания-春", "acme")
     got = credit(OPP, [edge, AT_CREATION, AFTER], "u_shaped", lookback_days=90)
     assert [(c.touch.campaign_id, c.units, c.cents) for c in got] == [
@@ -108,6 +113,13 @@ def test_edge_cases_of_a_checklist():
     assert [c.units for c in two] == [500000, 500000]
     alone = credit(OPP, [T3], "w_shaped", lookback_days=90)
     assert [c.units for c in alone] == [UNITS]
+    # Three touches at one moment, then a last one: e1 is first by event id.
+    tied = [Touch(ago(5), e, "web", "", "acme") for e in ("e3", "e1", "e2")] + [T4]
+    got = credit(OPP, tied, "u_shaped", lookback_days=90)
+    assert [(c.touch.event_id, c.units) for c in got] == [
+        ("e1", 400000), ("e2", 100000), ("e3", 100000), ("e4", 400000)]
+    firsts = credit(OPP, tied, "first", lookback_days=90)
+    assert [(c.touch.event_id, c.units) for c in firsts if c.units] == [("e1", UNITS)]
 
 
 def test_weights_are_settings():
