@@ -67,6 +67,21 @@ def load(ctx: click.Context, file: Path, fmt: str | None, report: Path | None,
     return 0
 
 
+@opportunities.command(name="match")
+@click.pass_context
+def match(ctx: click.Context) -> int:
+    """Match every stored opportunity again against the accounts as they are now: after an
+    accounts file with more CRM ids or domains, unmatched opportunities find their account
+    without reloading the CRM export."""
+    from services.revenue.opportunities import rematch
+
+    with reference_writer(settings_of(ctx)) as (wh, publisher):
+        r = rematch(wh, publisher)
+    print(f"re-matched {r.stored} opportunities: {r.newly_matched} newly matched, {r.moved} "
+          f"moved to another account, {r.unmatched} unmatched")
+    return 0
+
+
 @opportunities.command(name="rates")
 @click.argument("file", type=FILE)
 @click.option("--base", required=True, help="the currency the rates convert to, e.g. USD")

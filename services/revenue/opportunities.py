@@ -286,6 +286,42 @@ def _cell(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
+@dataclass(frozen=True)
+class Rematch:
+    stored: int
+    newly_matched: int
+    moved: int  # matched before, to another account now
+    unmatched: int  # still (or now) without an account
+
+
+def rematch(warehouse: Warehouse, publisher: ReferencePublisher) -> Rematch:
+    """Match every stored opportunity again against the accounts as they are now (after a
+    new accounts file with more CRM ids or domains): the ones whose account changes get a
+    new row (same version: the later write wins) and a new record on the topic."""
+    index = account_index(warehouse)
+    rows = warehouse.query_params(f"SELECT {', '.join(COLUMNS)} FROM abm.opportunities FINAL",
+                                  {})
+    changed: list[Opportunity] = []
+    newly = moved = unmatched = 0
+    for row in rows:
+        o = Opportunity.model_validate(dict(zip(COLUMNS, row, strict=True)))
+        m = index.match(o.crm_account_id, o.account_domain, ours=o.source == "pulse")
+        unmatched += not m.account_id
+        if m.account_id == o.account_id:
+            continue
+        newly += bool(m.account_id and not o.account_id)
+        moved += bool(m.account_id and o.account_id)
+        changed.append(o.model_copy(update={"account_id": m.account_id,
+                                            "match_method": m.method,
+                                            "match_evidence": m.evidence}))
+    if changed:
+        with publisher.transaction():
+            publisher.send("opportunities", ((o.opportunity_id, json.loads(o.model_dump_json()))
+                                             for o in changed))
+            warehouse.insert("abm.opportunities", COLUMNS, [table_row(o) for o in changed])
+    return Rematch(len(rows), newly, moved, unmatched)
+
+
 def load_rates(warehouse: Warehouse, path: Path, base: str) -> int:
     """``currency,rate`` rows: an amount in currency times rate is in ``base``. Replaces the
     rates loaded before; all or nothing."""

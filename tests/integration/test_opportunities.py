@@ -157,3 +157,19 @@ def test_crm_exports_land_and_weigh_engagement(pulse_env: PulseEnv):
             "median_lead_days"} <= set(backtest)
     assert (backtest["accounts"], backtest["alerts"], backtest["horizon_days"]) == (2, 0, 90)
     assert backtest["opportunities"] == 1 and backtest["lift"] is None
+
+    # The unmatched opportunity's account arrives later: matching again finds it, no reload.
+    (files / "more-accounts.csv").write_text("account_id,name,domains,ip_ranges,tier,crm_ids\n"
+                                             "mystery,Mystery Inc,mystery.example,,3,"
+                                             "001000000000QQQ;001000000000qqq\n")
+    env.cli("accounts", "load", str(files / "more-accounts.csv"))
+    out = env.cli("opportunities", "match").stdout
+    assert out.strip() == ("re-matched 2 opportunities: 1 newly matched, 0 moved to another "
+                           "account, 0 unmatched")
+    with env.clickhouse() as ch:
+        assert ch.query("SELECT account_id, match_method FROM abm.opportunities FINAL WHERE "
+                        "opportunity_id = '0065g00000QqqqqAAB'").result_rows == [
+            ("mystery", "crm_id")]
+    assert dict(topic_records(env))["0065g00000QqqqqAAB"]["account_id"] == "mystery"
+    assert "re-matched 2 opportunities: 0 newly matched" in env.cli("opportunities",
+                                                                     "match").stdout
