@@ -138,8 +138,8 @@ def replayed_alerts(read: Read, since: date, until: date, rules: Any) -> list[ba
     end = datetime.combine(until, time(), UTC)
     infos = {a: AccountInfo(n, t, bool(c), o) for a, n, t, c, o in read(
         "SELECT account_id, name, tier, customer, owner_email FROM abm.accounts FINAL", {})}
-    rows = read(query("backtest_touches"),
-                {"start": start - timedelta(days=LOOKBACK_DAYS), "end": end})
+    rows = read(query("surge_touches"),
+                {"accounts": [], "start": start - timedelta(days=LOOKBACK_DAYS), "end": end})
     touches = ((a, Touch(float(t), float(s), p, bool(hi))) for a, _, t, s, p, hi in rows)
     found = detect_all(touches, infos, rules, alert_from=start.timestamp())
     return [backtest.Alert(a.surge.account_id, datetime.fromtimestamp(a.detected_at, UTC))
