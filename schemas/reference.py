@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal, InvalidOperation
+from functools import cache
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Annotated, ClassVar, Literal
 from urllib.parse import urlsplit
@@ -87,6 +90,73 @@ def _blank_none(value: object) -> object:
     return None if isinstance(value, str) and not value.strip() else value
 
 
+def _count(value: object) -> object:
+    """'1,200' or '1 200' as 1200; blank as unknown."""
+    if isinstance(value, str):
+        text = re.sub(r"[\s,_]", "", value)
+        return int(text) if text.isdigit() else (None if not text else value)
+    return value
+
+
+def _money(value: object) -> object:
+    if isinstance(value, str):
+        text = re.sub(r"[\s,_]", "", value)
+        if not text:
+            return None
+        try:
+            amount = Decimal(text)
+        except InvalidOperation:
+            raise ValueError(f"{value!r} is not an amount") from None
+        if not amount.is_finite() or amount < 0 or amount >= Decimal(10) ** 16:
+            raise ValueError(f"{value!r} is not an amount (0 up to 16 digits)")
+        return amount.quantize(Decimal("0.01"))
+    return value
+
+
+@cache
+def _countries() -> dict[str, str]:
+    """Upper-cased ISO 3166-1 alpha-2 codes and English names -> the code (CLDR, Babel)."""
+    from babel import Locale
+
+    names = {str(k): str(v) for k, v in Locale("en").territories.items()}
+    codes = {k: k for k in names if len(k) == 2 and k.isalpha() and k != "ZZ"}
+    return {**{names[k].upper(): k for k in codes}, **codes}
+
+
+def _country(value: str) -> str:
+    text = value.strip()
+    if not text:
+        return ""
+    code = _countries().get(text.upper())
+    if code is None:
+        raise ValueError(f"{value!r} is not a country (an ISO 3166 code such as DE, or its "
+                         "English name)")
+    return code
+
+
+_LINKEDIN = re.compile(r"^(?:https?://)?(?:[a-z]{2,3}\.)?linkedin\.com/company/([^/?#\s]+)/?"
+                       r"(?:[?#].*)?$", re.IGNORECASE)
+
+
+def _linkedin(value: str) -> str:
+    """A company page, as LinkedIn's matching wants it: https://www.linkedin.com/company/x"""
+    text = value.strip()
+    if not text:
+        return ""
+    m = _LINKEDIN.match(text)
+    if not m:
+        raise ValueError(f"{value!r} is not a LinkedIn company page URL "
+                         "(https://www.linkedin.com/company/...)")
+    return f"https://www.linkedin.com/company/{m.group(1)}"
+
+
+def _symbol(value: str) -> str:
+    text = value.strip().upper()
+    if text and not re.fullmatch(r"[A-Z0-9][A-Z0-9.:\-]{0,19}", text):
+        raise ValueError(f"{value!r} is not a stock symbol (e.g. MSFT or NASDAQ:MSFT)")
+    return text
+
+
 Domain = Annotated[str, AfterValidator(_domain)]
 Alias = Annotated[str, Field(min_length=1, max_length=256)]
 Cidr = Annotated[str, AfterValidator(_cidr)]
@@ -97,7 +167,7 @@ class Account(BaseModel):
     """One target company. ``domains`` and ``ip_ranges`` are ';'-separated in CSV."""
 
     model_config = ConfigDict(extra="ignore", frozen=True, str_strip_whitespace=True)
-    schema_ver: ClassVar[str] = "account/1-0-4"
+    schema_ver: ClassVar[str] = "account/1-0-5"
 
     account_id: Annotated[str, Field(min_length=1, max_length=256), AfterValidator(_path_safe)]
     name: Annotated[str, Field(min_length=1)]
@@ -117,6 +187,24 @@ class Account(BaseModel):
         default_factory=list, description="The account's ids in the CRM (Salesforce Account "
         "ids in either form, kept in the 18-character form; HubSpot company ids); "
         "';'-separated in CSV. Opportunities find their account by them first (1-0-4).")
+    # Firmographics (1-0-5): what fit scores and ad-platform audiences are made from.
+    industry: str = Field("", max_length=256, description="Industry, as the CRM names it.")
+    employees: Annotated[int | None, BeforeValidator(_count)] = Field(
+        None, ge=0, le=10_000_000, description="Number of employees ('1,200' reads as 1200).")
+    annual_revenue: Annotated[Decimal | None, BeforeValidator(_money)] = Field(
+        None, description="Annual revenue, a plain amount (at most 2 decimals kept).")
+    country: Annotated[str, AfterValidator(_country)] = Field(
+        "", description="ISO 3166-1 alpha-2 code; an English name is read as its code.")
+    region: str = Field("", max_length=256, description="State, province or region.")
+    city: str = Field("", max_length=256)
+    zip: str = Field("", max_length=32, description="Postal code, as written.")
+    technologies: Annotated[list[Alias], BeforeValidator(_split)] = Field(
+        default_factory=list, description="Technologies the company uses; ';'-separated "
+        "in CSV.")
+    linkedin_url: Annotated[str, AfterValidator(_linkedin)] = Field(
+        "", description="LinkedIn company page, kept as https://www.linkedin.com/company/<id>.")
+    stock_symbol: Annotated[str, AfterValidator(_symbol)] = Field(
+        "", description="Ticker, e.g. MSFT or NASDAQ:MSFT (upper-cased).")
 
 
 class Contact(BaseModel):

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 from schemas.reference import Account, Contact, IpRange
 from services.progress import Steps
 from services.reference.topics import (
+    ACCOUNT_COLUMNS,
     MAX_RECORD_BYTES,
     ReferencePublisher,
     account_row,
@@ -37,8 +38,7 @@ from streams.reference.state import range_key
 M = TypeVar("M", bound=BaseModel)
 
 ACCOUNT_HEADER = ("account_id", "name", "domains", "ip_ranges", "tier")
-ACCOUNT_COLUMNS = [*ACCOUNT_HEADER, "parent_account_id", "ultimate_parent_id", "customer",
-                   "owner_email", "aliases", "crm_ids"]
+
 CONTACT_HEADER = ("email", "account_id")
 CONTACT_COLUMNS = ["email", "account_id", "title", "name", "person_key"]
 # A CRM export's contact headers (Salesforce, HubSpot), read as ours; matched without case,
@@ -209,22 +209,27 @@ def load_accounts(warehouse: Warehouse, publisher: ReferencePublisher, path: Pat
     return insert_accounts(warehouse, publisher, accounts, path, steps)
 
 
+def account_values(a: Account) -> tuple[Any, ...]:
+    """The account's values in ACCOUNT_COLUMNS order (its ultimate parent left blank: the
+    loader resolves it over every account)."""
+    values = {**a.model_dump(), "ultimate_parent_id": "", "customer": int(a.customer),
+              "owner_email": a.owner_email or ""}
+    return tuple(values[c] for c in ACCOUNT_COLUMNS)
+
+
 def insert_accounts(warehouse: Warehouse, publisher: ReferencePublisher,
                     accounts: Sequence[Account], path: Path | str = "accounts",
                     steps: Steps | None = None) -> int:
     """Store accounts, re-resolving ultimate parents of every account a change touches."""
     stored = {r[0]: r for r in warehouse.query(
-        "SELECT account_id, name, domains, ip_ranges, tier, parent_account_id, "
-        "ultimate_parent_id, customer, owner_email, aliases, crm_ids FROM abm.accounts FINAL"
-    ).rows}
-    rows = {a.account_id: (a.account_id, a.name, a.domains, a.ip_ranges, a.tier,
-                           a.parent_account_id, "", int(a.customer), a.owner_email or "",
-                           a.aliases, a.crm_ids)
-            for a in accounts}
+        f"SELECT {', '.join(ACCOUNT_COLUMNS)} FROM abm.accounts FINAL").rows}
+    rows = {a.account_id: account_values(a) for a in accounts}
     merged = {**stored, **rows}
-    tops = ultimate_parents({k: str(r[5]) for k, r in merged.items()})
-    out = [[*r[:6], tops[k], *r[7:]] for k, r in merged.items()
-           if k in rows or stored[k][6] != tops[k]]
+    parent, top = ACCOUNT_COLUMNS.index("parent_account_id"), ACCOUNT_COLUMNS.index(
+        "ultimate_parent_id")
+    tops = ultimate_parents({k: str(r[parent]) for k, r in merged.items()})
+    out = [[*r[:top], tops[k], *r[top + 1:]] for k, r in merged.items()
+           if k in rows or stored[k][top] != tops[k]]
     check_sizes(path, "account", [account_row(rows[a.account_id]) for a in accounts],
                 getattr(accounts, "lines", None))
     records = [account_row(r) for r in out]

@@ -92,14 +92,24 @@ class ReferencePublisher:
         self._producer.close()
 
 
-def account_row(a: Iterable[Any]) -> tuple[str, dict[str, Any]]:
-    (account_id, name, domains, ip_ranges, tier, parent, top, customer, owner, aliases,
-     crm_ids) = a
-    return account_id, {"account_id": account_id, "name": name, "domains": list(domains),
-                        "ip_ranges": list(ip_ranges), "tier": tier,
-                        "parent_account_id": parent, "ultimate_parent_id": top,
-                        "customer": bool(customer), "owner_email": owner or None,
-                        "aliases": list(aliases), "crm_ids": list(crm_ids)}
+# abm.accounts as the loader writes it, and the order of an account row's values.
+ACCOUNT_COLUMNS = ["account_id", "name", "domains", "ip_ranges", "tier", "parent_account_id",
+                   "ultimate_parent_id", "customer", "owner_email", "aliases", "crm_ids",
+                   "industry", "employees", "annual_revenue", "country", "region", "city",
+                   "zip", "technologies", "linkedin_url", "stock_symbol"]
+_LISTS = ("domains", "ip_ranges", "aliases", "crm_ids", "technologies")
+
+
+def account_row(values: Iterable[Any]) -> tuple[str, dict[str, Any]]:
+    """An account's values in ACCOUNT_COLUMNS order as its topic record."""
+    d = dict(zip(ACCOUNT_COLUMNS, values, strict=True))
+    for name in _LISTS:
+        d[name] = list(d[name])
+    d["customer"] = bool(d["customer"])
+    d["owner_email"] = d["owner_email"] or None
+    if d["annual_revenue"] is not None:
+        d["annual_revenue"] = str(d["annual_revenue"])
+    return d["account_id"], d
 
 
 def contact_row(email: str, account_id: str, title: str = "", name: str = ""
@@ -162,9 +172,7 @@ def seed_from_warehouse(settings: Settings, warehouse: Warehouse) -> int:
     try:
         if "accounts" in empty:
             n += publisher.send("accounts", (account_row(r) for r in warehouse.query(
-                "SELECT account_id, name, domains, ip_ranges, tier, parent_account_id, "
-                "ultimate_parent_id, customer, owner_email, aliases, crm_ids "
-                "FROM abm.accounts FINAL").rows))
+                f"SELECT {', '.join(ACCOUNT_COLUMNS)} FROM abm.accounts FINAL").rows))
         if "contacts" in empty:
             n += publisher.send("contacts", (contact_row(*r) for r in warehouse.query(
                 "SELECT email, account_id, title, name FROM abm.contacts FINAL").rows))

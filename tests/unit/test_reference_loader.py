@@ -111,3 +111,45 @@ def test_contacts_without_names_still_load(tmp_path):
     path = write(tmp_path, "email,account_id\nann@acme.com,acme\n")
     [ann] = read_csv(path, Contact, CONTACT_HEADER, aliases=CONTACT_ALIASES)
     assert (ann.name, ann.title) == ("", "")
+
+
+FIRMOGRAPHICS = ("account_id,name,domains,ip_ranges,tier,industry,employees,annual_revenue,"
+                 "country,region,city,zip,technologies,linkedin_url,stock_symbol\n")
+
+
+def test_firmographics_are_optional_and_read_as_crms_write_them(tmp_path):
+    path = write(tmp_path, FIRMOGRAPHICS
+                 + 'acme,Acme,acme.com,,1,Software,"1,200",12500000.50,Germany,Bavaria,'
+                   'München,80331,Salesforce; HubSpot,'
+                   'https://de.linkedin.com/company/acme-corp/?trk=x,nasdaq:acme\n'
+                 + "hooli,Hooli,,,2,,,,us,,,,,,\n")
+    acme, hooli = read_csv(path, Account, ACCOUNT_HEADER)
+    assert (acme.industry, acme.employees, str(acme.annual_revenue), acme.country,
+            acme.region, acme.city, acme.zip) == (
+        "Software", 1200, "12500000.50", "DE", "Bavaria", "München", "80331")
+    assert acme.technologies == ["Salesforce", "HubSpot"]
+    assert acme.linkedin_url == "https://www.linkedin.com/company/acme-corp"
+    assert acme.stock_symbol == "NASDAQ:ACME"
+    assert (hooli.employees, hooli.annual_revenue, hooli.country, hooli.linkedin_url) == (
+        None, None, "US", "")
+    assert Account.schema_ver == "account/1-0-5"
+
+
+def test_bad_firmographics_are_named_with_their_line(tmp_path):
+    path = write(tmp_path, FIRMOGRAPHICS
+                 + "a,A,,,1,,-3,,,,,,,,\n"
+                 + "b,B,,,1,,,lots,,,,,,,\n"
+                 + "c,C,,,1,,,,Atlantis,,,,,,\n"
+                 + "d,D,,,1,,,,,,,,,https://www.linkedin.com/in/someone,\n"
+                 + "e,E,,,1,,,,,,,,,,$$$\n")
+    with pytest.raises(CsvError) as err:
+        read_csv(path, Account, ACCOUNT_HEADER)
+    assert err.value.problems == [
+        "line 2: employees: Input should be greater than or equal to 0",
+        "line 3: annual_revenue: 'lots' is not an amount",
+        "line 4: country: 'Atlantis' is not a country (an ISO 3166 code such as DE, or its "
+        "English name)",
+        "line 5: linkedin_url: 'https://www.linkedin.com/in/someone' is not a LinkedIn "
+        "company page URL (https://www.linkedin.com/company/...)",
+        "line 6: stock_symbol: '$$$' is not a stock symbol (e.g. MSFT or NASDAQ:MSFT)",
+    ]

@@ -288,6 +288,16 @@ CREATE TABLE abm.accounts
     `owner_email` String DEFAULT '',
     `aliases` Array(String) DEFAULT [],
     `crm_ids` Array(String) DEFAULT [],
+    `industry` LowCardinality(String) DEFAULT '',
+    `employees` Nullable(UInt32),
+    `annual_revenue` Nullable(Decimal(18, 2)),
+    `country` LowCardinality(String) DEFAULT '' COMMENT 'ISO 3166-1 alpha-2',
+    `region` String DEFAULT '',
+    `city` String DEFAULT '',
+    `zip` String DEFAULT '',
+    `technologies` Array(String) DEFAULT [],
+    `linkedin_url` String DEFAULT '',
+    `stock_symbol` String DEFAULT '',
     `loaded_at` DateTime64(3, 'UTC') DEFAULT now64(3)
 )
 ENGINE = ReplacingMergeTree(loaded_at)
