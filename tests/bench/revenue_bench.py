@@ -17,44 +17,17 @@ import argparse
 import json
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import clickhouse_connect  # noqa: E402
 
 from services.revenue import influence, reports  # noqa: E402
 from services.revenue.influence import MODELS, Weights  # noqa: E402
-from services.warehouse import DirectWarehouse, migrate  # noqa: E402
-from streams.settings import Settings  # noqa: E402
-
-EVENTS = """
-INSERT INTO abm.events (event_id, ts, type, channel, account_id, match_method,
-    match_confidence, match_evidence, non_human, person_key, visitor_key, email_domain, ip,
-    url, url_class, campaign_id, platform, score, persona, _topic, _partition, _offset,
-    ingested_at)
-SELECT
-    toString(generateUUIDv4(number)) AS event_id,
-    now64(3) - toIntervalMillisecond(rand64(1) % (365 * 86400000)) AS ts,
-    ['web_visit', 'web_visit', 'email_open', 'ad_click'][1 + rand(2) % 4] AS type,
-    ['web', 'web', 'email', 'ad'][1 + rand(2) % 4] AS channel,
-    if(rand(3) % 10 < 7,
-       concat('acc-', toString(toUInt32(pow(rand(4) / 4294967295., 2) * {accounts}))),
-       '') AS account_id,
-    if(account_id = '', '', 'ip_range') AS match_method,
-    if(account_id = '', 0, 0.9) AS match_confidence, '' AS match_evidence,
-    if(rand(6) % 50 = 0, 'bot_user_agent', '') AS non_human,
-    concat('p-', toString(rand(7) % 2000000)) AS person_key,
-    '' AS visitor_key, '' AS email_domain, '203.0.113.0' AS ip,
-    'https://vendor.example/pricing' AS url, '' AS url_class,
-    if(channel = 'web', '', concat('c-', toString(rand(9) % 40))) AS campaign_id,
-    'linkedin' AS platform, 1 AS score, '' AS persona, 'web_visits' AS _topic,
-    0 AS _partition, number AS _offset, now64(3) AS ingested_at
-FROM numbers({n})
-"""
+from services.warehouse import DirectWarehouse  # noqa: E402
+from tests.bench.generated import fill_events, fresh_warehouse  # noqa: E402
 
 
 def fill(client, accounts: int, events: int, opportunities: int, alerts: int) -> None:
@@ -65,10 +38,7 @@ def fill(client, accounts: int, events: int, opportunities: int, alerts: int) ->
     client.command("""INSERT INTO abm.contacts (email, account_id, person_key)
         SELECT concat('c', toString(number), '@x.example'), 'acc-0',
         concat('p-', toString(number * 40)) FROM numbers(50000)""")
-    step = 1_000_000
-    for start in range(0, events, step):
-        client.command(EVENTS.format(accounts=accounts, n=min(step, events - start)))
-        print(f"  events {min(start + step, events):,}/{events:,}", file=sys.stderr, flush=True)
+    fill_events(client, accounts, events, days=365, web_campaigns=False)
     client.command(f"""INSERT INTO abm.opportunities (opportunity_id, account_id, match_method,
         name, stage, amount, currency, created_at, close_date, is_closed, is_won, source,
         updated_at)
@@ -99,10 +69,7 @@ def main() -> None:
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--models", default=",".join(MODELS))
     args = p.parse_args()
-    home = Path(tempfile.mkdtemp(prefix="revenue-bench-"))
-    settings = Settings(home=home)
-    client = clickhouse_connect.get_client(dsn=settings.dsn)
-    migrate(client)
+    settings, client = fresh_warehouse("revenue-bench-")
     t0 = time.perf_counter()
     fill(client, args.accounts, args.events, args.opportunities, args.alerts)
     client.command("OPTIMIZE TABLE abm.events FINAL")

@@ -18,47 +18,17 @@ import http.client
 import re
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import clickhouse_connect  # noqa: E402
 
-from services.warehouse import DirectWarehouse, migrate  # noqa: E402
+from services.warehouse import DirectWarehouse  # noqa: E402
 from services.web.auth import access_for  # noqa: E402
 from services.web.server import ROLLUP_VIEWS, refresh_rollups  # noqa: E402
-from streams.settings import Settings  # noqa: E402
-
-FILL = """
-INSERT INTO abm.events (event_id, ts, type, channel, account_id, match_method,
-    match_confidence, match_evidence, non_human, person_key, visitor_key, email_domain, ip,
-    url, url_class, campaign_id, platform, score, persona, _topic, _partition, _offset,
-    ingested_at)
-SELECT
-    toString(generateUUIDv4(number)) AS event_id,
-    now64(3) - toIntervalMillisecond(rand64(1) % (90 * 86400000)) AS ts,
-    ['web_visit', 'web_visit', 'email_open', 'ad_click'][1 + rand(2) % 4] AS type,
-    ['web', 'web', 'email', 'ad'][1 + rand(2) % 4] AS channel,
-    if(rand(3) % 10 < 7,
-       concat('acc-', toString(toUInt32(pow(rand(4) / 4294967295., 2) * {accounts}))),
-       '') AS account_id,
-    if(account_id = '', '',
-       ['ip', 'email_domain', 'contact', 'fuzzy_name'][1 + rand(5) % 4]) AS match_method,
-    if(account_id = '', 0, 0.9) AS match_confidence,
-    if(account_id = '', '', '{{"ip_range": "203.0.113.0/24"}}') AS match_evidence,
-    if(rand(6) % 50 = 0, 'bot_user_agent', '') AS non_human,
-    concat('p-', toString(rand(7) % 2000000)) AS person_key,
-    '' AS visitor_key, '' AS email_domain, '203.0.113.0' AS ip,
-    concat('https://vendor.example/',
-           ['pricing', 'docs', 'blog/post', 'demo'][1 + rand(8) % 4]) AS url,
-    '' AS url_class, concat('c-', toString(rand(9) % 40)) AS campaign_id, 'linkedin' AS platform,
-    (1 + rand(10) % 5) AS score, '' AS persona, 'web_visits' AS _topic, 0 AS _partition,
-    number AS _offset, now64(3) AS ingested_at
-FROM numbers({n})
-"""
+from tests.bench.generated import fill_events, fresh_warehouse  # noqa: E402
 
 
 def fill(client, accounts: int, events: int) -> None:
@@ -67,10 +37,7 @@ def fill(client, accounts: int, events: int) -> None:
         ' Inc'), [concat('company', toString(number), '.example')], toString(1 + number % 3),
         concat('rep', toString(number % 20), '@seller.example'), number % 10 = 0
         FROM numbers({accounts})""")
-    step = 1_000_000
-    for start in range(0, events, step):
-        client.command(FILL.format(accounts=accounts, n=min(step, events - start)))
-        print(f"  events {start + step:,}/{events:,}", file=sys.stderr, flush=True)
+    fill_events(client, accounts, events, days=90)
     client.command("""INSERT INTO abm.surge_alerts (alert_id, account_id, account_name, tier,
         kind, mode, detected_at, score, reason) SELECT concat('al-', toString(number)),
         concat('acc-', toString(number * 7)), concat('Company ', toString(number * 7), ' Inc'),
@@ -92,10 +59,7 @@ def main() -> None:
     ap.add_argument("--events", type=int, default=10_000_000)
     ap.add_argument("--runs", type=int, default=40)
     args = ap.parse_args()
-    home = Path(tempfile.mkdtemp(prefix="pulse-web-bench-"))
-    settings = Settings(home=home)
-    client = clickhouse_connect.get_client(dsn=settings.dsn)
-    migrate(client)
+    settings, client = fresh_warehouse("pulse-web-bench-")
     t = time.perf_counter()
     fill(client, args.accounts, args.events)
     print(f"filled {args.accounts:,} accounts, {args.events:,} events in "
