@@ -10,6 +10,7 @@ INFRA_DIR = Path(__file__).resolve().parent
 CLICKHOUSE_DIR = INFRA_DIR / "clickhouse"
 QUERIES_DIR = CLICKHOUSE_DIR / "queries"
 SCORING_DIR = INFRA_DIR / "scoring"
+TARGETING_DIR = INFRA_DIR / "targeting"
 KAFKA_DIR = INFRA_DIR / "kafka"
 
 

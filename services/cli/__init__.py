@@ -9,6 +9,7 @@
 - ``web.py``        serve, password-hash
 - ``collect.py``    collect
 - ``revenue.py``    opportunities load / rates, influence, backtest
+- ``targeting.py``  fit score / explain / learn
 
 Options mirror PULSE_* settings. A command fails with ``pulse <command>: <reason>`` and exit
 code 1 (a list of problems, such as a CSV file's bad lines, is printed whole).
@@ -105,10 +106,12 @@ def _register() -> None:
         reference,
         revenue,
         stack,
+        targeting,
         web,
     )
 
-    for module in (stack, reference, events, analysis, revenue, alerts, demo, web, collect):
+    for module in (stack, reference, events, analysis, revenue, targeting, alerts, demo, web,
+                   collect):
         for command in module.COMMANDS:
             pulse.add_command(command)
 

@@ -61,12 +61,16 @@ def ip_ranges() -> None:
 def load_accounts(ctx: click.Context, file: Path) -> int:
     """Load target accounts from a CSV file, all or nothing, to the compacted topic and the
     ClickHouse copy (running workers apply it within seconds)."""
+    from services.cli.targeting import fit_rules, grade_counts
     from services.reference import loader
+    from services.targeting.store import score_accounts
 
     s = settings_of(ctx)
+    rules = fit_rules(s)  # a broken points file stops the load before anything lands
     with reference_writer(s) as (wh, publisher), progress() as bar:
         n = loader.load_accounts(wh, publisher, file, s.min_prefix, Steps(bar))
-    print(f"loaded {n} accounts from {file}")
+        grades = score_accounts(wh, rules)
+    print(f"loaded {n} accounts from {file}; fit {rules.version}: {grade_counts(grades, rules)}")
     return 0
 
 

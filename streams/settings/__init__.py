@@ -24,6 +24,7 @@ from streams.settings.privacy import (
 )
 from streams.settings.revenue import RevenueSettings
 from streams.settings.surge import SurgeSettings
+from streams.settings.targeting import TargetingSettings
 from streams.settings.warehouse import WarehouseSettings
 from streams.settings.web import WebSettings
 
@@ -36,12 +37,13 @@ PARTS: tuple[tuple[str, type[BaseSettings]], ...] = (
     ("Learned IP blocks", LearnedIpSettings), ("Surge detection", SurgeSettings),
     ("Alerts", AlertSettings), ("Privacy", PrivacySettings), ("HTTP services", HttpSettings),
     ("Collector", CollectorSettings), ("Web app", WebSettings), ("Revenue", RevenueSettings),
+    ("Targeting", TargetingSettings),
 )
 
 
 class Settings(KafkaSettings, WarehouseSettings, IngestSettings, AttributionSettings,
                LearnedIpSettings, SurgeSettings, AlertSettings, PrivacySettings,
-               CollectorSettings, WebSettings, RevenueSettings):
+               CollectorSettings, WebSettings, RevenueSettings, TargetingSettings):
     model_config = CONFIG
 
     @property

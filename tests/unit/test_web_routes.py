@@ -45,6 +45,12 @@ def read(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         column_names=["opportunity_id", "account_id", "match_method", "match_evidence", "name",
                       "stage", "amount", "currency", "created_at", "is_closed", "is_won",
                       "updated_at"])
+    client.insert("abm.account_fit", [["acme", 65, "B", [(30, "industry is Software",
+                                                          "an industry we win in"),
+                                                         (35, "country is <DE>", "")],
+                                        "fit-t.1", NOW]],
+                  column_names=["account_id", "score", "grade", "points", "version",
+                                "scored_at"])
     at = NOW - timedelta(hours=2)
     client.insert("abm.surge_alerts", [["al-1", "acme", "Acme Corporation", "1", "surge",
                                         "daily", at, at, at, 80.0, 3.0, 4, "4 people", at]],
@@ -194,3 +200,15 @@ def test_pipeline_page_answers_with_no_touch_yet(read):
     account = client.get("/accounts/acme").text
     assert 'data-opportunity="0065g00000AbCdEAAV"' in account
     assert "no touch in the lookback window before it" in account
+
+
+def test_account_page_explains_its_fit_point_by_point(read):
+    client = app(read, Access({}, "", secure_cookies=False))
+    text = client.get("/accounts/acme").text
+    assert "Grade <strong>B</strong>, 65 of 100 points, by fit <code>fit-t.1</code>." in text
+    rows = re.findall(r'<tr><td class="n">([^<]+)</td><td>(.*?)</td></tr>',
+                      text.split('id="fit"')[1].split("</section>")[0])
+    assert rows == [("+30", 'industry is Software <span class="muted">(an industry we win '
+                     'in)</span>'), ("+35", "country is &lt;DE&gt;")]
+    unscored = client.get("/accounts/..%2Falerts").text
+    assert "Not scored yet: <code>pulse fit score</code>" in unscored

@@ -154,6 +154,22 @@ GROUP BY
     account_id,
     channel;
 
+CREATE TABLE abm.account_fit
+(
+    `account_id` String,
+    `score` UInt8 COMMENT '0-100',
+    `grade` LowCardinality(String),
+    `points` Array(Tuple(
+        points Int16,
+        evidence String,
+        label String)),
+    `version` LowCardinality(String) COMMENT 'the points file version',
+    `scored_at` DateTime64(3, 'UTC')
+)
+ENGINE = ReplacingMergeTree(scored_at)
+ORDER BY account_id
+SETTINGS index_granularity = 8192;
+
 CREATE VIEW abm.account_people
 (
     `account_id` String,
