@@ -34,23 +34,25 @@ class OpenOpportunity(BaseModel):
 
 
 class SurgeAlert(BaseModel):
-    """An account surging (daily trend or intraday spike), escalating, or a customer
-    cooling. ``alert_id`` is deterministic: consumers deduplicate on it."""
+    """An account surging (daily trend or intraday spike), escalating, a customer cooling,
+    or an account entering the MQA journey stage (1-0-3). ``alert_id`` is deterministic:
+    consumers deduplicate on it."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    schema_ver: ClassVar[str] = "surge_alert/1-0-2"
+    schema_ver: ClassVar[str] = "surge_alert/1-0-3"
 
     alert_id: str = Field(description="Stable id of this alert; also the webhook-id header.")
     account_id: str
     account_name: str
     tier: str = ""
     owner_email: str = ""
-    kind: Literal["surge", "spike", "cooling", "escalation"]
-    mode: Literal["daily", "spike", "cooling"]
+    kind: Literal["surge", "spike", "cooling", "escalation", "mqa"]
+    mode: Literal["daily", "spike", "cooling", "stage"]
     detected_at: datetime = Field(description="Event time of the reading that raised it.")
     window_start: datetime
     window_end: datetime
-    score: float = Field(ge=0, le=100, description="0-100; 50 is the account's usual level.")
+    score: float = Field(ge=0, le=100, description="0-100; 50 is the account's usual level "
+                         "(an mqa alert: the account's fit).")
     baseline_multiple: float = Field(description="Recent engagement / the usual level.")
     people: int = Field(ge=0, description="Distinct people in the window.")
     new_people: int = Field(0, ge=0)
@@ -73,5 +75,5 @@ class SurgeAlert(BaseModel):
         default_factory=list, description="Opportunities open on the account (created before "
         "the alert, still open): filled in when an alert is delivered, empty on the topic "
         "(1-0-2).")
-    schema_: Literal["surge_alert/1-0-0", "surge_alert/1-0-1", "surge_alert/1-0-2"] = Field(
-        "surge_alert/1-0-2", alias="schema")
+    schema_: Literal["surge_alert/1-0-0", "surge_alert/1-0-1", "surge_alert/1-0-2",
+                     "surge_alert/1-0-3"] = Field("surge_alert/1-0-3", alias="schema")

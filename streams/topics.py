@@ -47,8 +47,9 @@ TOPICS: tuple[TopicSpec, ...] = (
               "watermark (keyless, to each partition). Produced by the pipeline agent; "
               "consumed by the surge agent, which owns the accounts of its partitions."),
     TopicSpec("surge_alerts", 1,
-              "Sales alerts (surge_alert/1-0-0 JSON), keyed by account_id; alert_id is "
-              "deterministic, so consumers deduplicate on it. Produced by the surge agent; "
+              "Sales alerts (surge_alert/1-0-3 JSON: surges, spikes, cooling, MQA entries), "
+              "keyed by account_id; alert_id is deterministic, so consumers deduplicate on "
+              "it. Produced by the surge agent and its stage evaluation; "
               "consumed by the webhook delivery agent and any CRM integration."),
     TopicSpec("accounts", 1,
               "Target accounts (JSON), keyed by account_id; the latest value per key is the "

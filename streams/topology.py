@@ -9,6 +9,7 @@ A worker runs one or more roles; each role has its own consumer group and scales
                task: follow the reference topics
     surge      account_activity ──agent `surge`──► abm.surge_alerts, topic surge_alerts,
                abm.surge_episodes, abm.surge_errors
+               timer: journey stages ──► abm.account_stage_changes, MQA alerts
                task: follow the reference topics (accounts only)
     delivery   surge_alerts ──agent `alert_delivery`──► webhooks, abm.alert_deliveries
 
@@ -36,6 +37,7 @@ from streams.reference.follower import follow
 from streams.reference.state import ReferenceData
 from streams.retries import retrying
 from streams.settings import Settings
+from streams.stages.live import StageEvaluation
 from streams.surge.agent import SurgeDetection
 from streams.topics import ACCOUNT_ACTIVITY, DEAD_LETTERS, INPUT_TOPICS, SURGE_ALERTS
 from streams.warehouse.events import ClickHouseSink
@@ -94,6 +96,7 @@ class Graph:
     roles: frozenset[Role]
     pipeline: Pipeline | None = None
     surge: SurgeDetection | None = None
+    stages: StageEvaluation | None = None
     delivery: Delivery | None = None
     tasks: list[Any] = field(default_factory=list)
 
@@ -113,6 +116,8 @@ def declare(app: faust.App, settings: Settings, roles: Iterable[Role], sink: Cli
     if Role.SURGE in roles:
         s = graph.surge = SurgeDetection(settings, sink, reference, topics.alerts)
         app.agent(topics.activity, name="surge")(s.agent)
+        st = graph.stages = StageEvaluation(s, app, settings.topic(ACCOUNT_ACTIVITY))
+        app.timer(settings.stage_interval_seconds, name="journey_stages")(st.tick)
     if Role.DELIVERY in roles:
         d = graph.delivery = Delivery(settings, sink)
         app.agent(topics.alerts, name="alert_delivery")(d.agent)

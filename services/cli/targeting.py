@@ -1,9 +1,10 @@
-"""``pulse fit score | explain | learn``: who to target, in points a person can read."""
+"""``pulse fit score | explain | learn``, ``pulse stages replay``: who to target, in points
+a person can read, and which play each account is in."""
 
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -109,4 +110,54 @@ def learn(ctx: click.Context, out: Path, seed: int) -> int:
     return 0
 
 
-COMMANDS = [fit_group]
+@click.group(name="stages")
+def stages_group() -> None:
+    """Journey stages: one per account (stages.toml), evaluated live by the surge role."""
+
+
+@stages_group.command(name="replay")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="first day to rebuild (default: the first event's day)")
+@click.option("--until", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="the day after the last (default: tomorrow, so today is in it)")
+@click.option("--rules", type=RULES, help="a stage rules file (default PULSE_STAGE_RULES)")
+@click.pass_context
+def replay(ctx: click.Context, since: datetime | None, until: datetime | None,
+           rules: Path | None) -> int:
+    """Rebuild the stage history of the current rules version over the stored events, as
+    `rescore` does for scores: each day's end sees only its past; no alert is raised. Run
+    it after changing stages.toml (bump its version) or the fit points."""
+    from services.progress import Steps, progress
+    from services.warehouse import open_warehouse
+    from streams.stages import rules as stage_rules
+    from streams.stages import store
+    from streams.stages.rules import STAGES
+
+    s = settings_of(ctx)
+    r = stage_rules.load(rules or (Path(s.stage_rules) if s.stage_rules else None))
+    wh = open_warehouse(s)
+    now = datetime.now(UTC)
+    first = wh.query_params("SELECT min(ts), count() FROM abm.events", {})
+    start = (since.date() if since else first[0][0].date() if first and first[0][1]
+             else now.date())
+    end = until.date() if until else now.date() + timedelta(days=1)
+    moments = store.day_ends(start, end, now)
+    with progress() as bar:
+        steps = Steps(bar)
+        steps.start("replaying stages", len(moments))
+        found = store.replay(wh.query_params, lambda t, c, rows: wh.insert(t, c, rows),
+                             wh.command, r, moments,
+                             lambda n: steps.advance("replaying stages", n))
+    stages = store.current(wh.query_params, r.version, now)
+    counts = {st: 0 for st in reversed(STAGES)}
+    for st in stages.values():
+        counts[st] += 1
+    accounts = wh.query_params("SELECT count() FROM abm.accounts FINAL", {})[0][0]
+    counts["unaware"] += int(accounts) - len(stages)
+    print(f"replayed stages {r.version} over {len(moments)} days ({start} to {end}): "
+          f"{len(found)} changes")
+    print("now: " + ", ".join(f"{n} {st}" for st, n in counts.items()))
+    return 0
+
+
+COMMANDS = [fit_group, stages_group]

@@ -96,6 +96,8 @@ class Drain:
                     self.ends = await loop.run_in_executor(
                         None, backlog_targets, s, (ACCOUNT_ACTIVITY,), self.group)
             elif surge.waiting == 0 and caught_up(surge.positions, self.ends):
+                if g.stages is not None:
+                    await g.stages.tick()  # the journey stages at the final watermark
                 self._next()
         elif self.phase == Role.DELIVERY and g.delivery is not None:
             d = g.delivery

@@ -106,7 +106,7 @@ class WebApp:
 
     async def alerts(self, request: Request) -> Response:
         p = request.query_params
-        kinds = ("surge", "spike", "cooling", "escalation")
+        kinds = ("surge", "spike", "cooling", "escalation", "mqa")
         f = data.AlertFilters(kind=p.get("kind", "") if p.get("kind") in kinds else "",
                               tier=p.get("tier", ""), owner=p.get("owner", ""),
                               page=_page(p.get("page")))

@@ -44,9 +44,11 @@ def slack_escape(text: str) -> str:
 
 def slack_message(alert: SurgeAlert) -> dict[str, Any]:
     title = {"surge": "is surging", "spike": "is spiking right now",
-             "cooling": "is cooling (churn risk)", "escalation": "is heating up further"}
+             "cooling": "is cooling (churn risk)", "escalation": "is heating up further",
+             "mqa": "is a marketing-qualified account"}
+    measure = "fit" if alert.kind == "mqa" else "score"
     headline = (f"*{slack_escape(alert.account_name)}* {title[alert.kind]} "
-                f"(score {alert.score:.0f}/100)")
+                f"({measure} {alert.score:.0f}/100)")
     lines = [headline, slack_escape(alert.reason)]
     for o in alert.open_opportunities:
         lines.append(f"Open opportunity: {slack_escape(o.name or o.opportunity_id)} "

@@ -44,7 +44,7 @@ def test_slack_and_webhook_deliveries_name_them():
     payload = json.loads(body)
     assert payload["contacts"] == [{"name": "Jane Doe", "title": "Chief Financial Officer",
                                     "persona": "economic_buyer"}]
-    assert payload["contact_keys"] == ["k-jane"] and payload["schema"] == "surge_alert/1-0-2"
+    assert payload["contact_keys"] == ["k-jane"] and payload["schema"] == "surge_alert/1-0-3"
 
 
 def test_an_alert_of_the_older_schema_is_still_read():

@@ -227,3 +227,12 @@ def test_slack_messages_escape_what_publishers_control():
     text = json.loads(request(alert, dest(), NOW)[0])["text"]
     assert "<!channel>" not in text and "<http://evil" not in text
     assert "*&lt;!channel&gt; &amp; Co*" in text and "/pricing?a=&lt;b&gt;&amp;c" in text
+
+
+def test_an_mqa_alert_reads_as_one_in_slack():
+    alert = sample_alert(NOW).model_copy(update={
+        "kind": "mqa", "mode": "stage", "score": 75.0,
+        "reason": "became a marketing-qualified account: fit A (75); 4 people"})
+    text = json.loads(request(alert, dest(), NOW)[0])["text"]
+    assert text.startswith(f"*{alert.account_name}* is a marketing-qualified account "
+                           "(fit 75/100)\nbecame a marketing-qualified account: fit A (75)")

@@ -241,6 +241,20 @@ CROSS JOIN
 WHERE (e.account_id != '') AND (e.non_human = '')
 GROUP BY e.account_id;
 
+CREATE TABLE abm.account_stage_changes
+(
+    `account_id` String,
+    `stage` LowCardinality(String) COMMENT 'unaware | aware | engaged | mqa | opportunity | customer',
+    `previous_stage` LowCardinality(String),
+    `changed_at` DateTime64(3, 'UTC'),
+    `rules_version` LowCardinality(String),
+    `reason` String,
+    `recorded_at` DateTime64(3, 'UTC') DEFAULT now64(3)
+)
+ENGINE = ReplacingMergeTree(recorded_at)
+ORDER BY (rules_version, account_id, changed_at)
+SETTINGS index_granularity = 8192;
+
 CREATE TABLE abm.account_summary
 (
     `account_id` String,
