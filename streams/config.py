@@ -17,6 +17,8 @@ from streams.settings import (
     SurgeSettings,
     split_list,
 )
+from streams.settings.targeting import TargetingSettings
+from streams.stages import rules as stages
 from streams.surge.episodes import HygieneRules
 from streams.surge.model import HOUR, SurgeRules
 
@@ -24,6 +26,11 @@ from streams.surge.model import HOUR, SurgeRules
 def scoring_rules(settings: IngestSettings) -> ScoringRules:
     """PULSE_SCORING_RULES, else the shipped rules."""
     return load_rules(Path(settings.scoring_rules)) if settings.scoring_rules else default_rules()
+
+
+def stage_rules(settings: TargetingSettings) -> stages.StageRules:
+    """PULSE_STAGE_RULES, else the shipped journey-stage rules."""
+    return stages.load(Path(settings.stage_rules) if settings.stage_rules else None)
 
 
 def surge_rules(settings: SurgeSettings) -> SurgeRules:

@@ -129,12 +129,12 @@ def replay(ctx: click.Context, since: datetime | None, until: datetime | None,
     it after changing stages.toml (bump its version) or the fit points."""
     from services.progress import Steps, progress
     from services.warehouse import open_warehouse
-    from streams.stages import rules as stage_rules
+    from streams.config import stage_rules
+    from streams.stages import rules as stages
     from streams.stages import store
-    from streams.stages.rules import STAGES
 
     s = settings_of(ctx)
-    r = stage_rules.load(rules or (Path(s.stage_rules) if s.stage_rules else None))
+    r = stages.load(rules) if rules else stage_rules(s)
     wh = open_warehouse(s)
     now = datetime.now(UTC)
     first = wh.query_params("SELECT min(ts), count() FROM abm.events", {})
@@ -148,12 +148,12 @@ def replay(ctx: click.Context, since: datetime | None, until: datetime | None,
         found = store.replay(wh.query_params, lambda t, c, rows: wh.insert(t, c, rows),
                              wh.command, r, moments,
                              lambda n: steps.advance("replaying stages", n))
-    stages = store.current(wh.query_params, r.version, now)
-    counts = {st: 0 for st in reversed(STAGES)}
-    for st in stages.values():
+    held = store.current(wh.query_params, r.version, now)
+    counts = {st: 0 for st in reversed(stages.STAGES)}
+    for st in held.values():
         counts[st] += 1
     accounts = wh.query_params("SELECT count() FROM abm.accounts FINAL", {})[0][0]
-    counts["unaware"] += int(accounts) - len(stages)
+    counts["unaware"] += int(accounts) - len(held)
     print(f"replayed stages {r.version} over {len(moments)} days ({start} to {end}): "
           f"{len(found)} changes")
     print("now: " + ", ".join(f"{n} {st}" for st, n in counts.items()))

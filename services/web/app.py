@@ -31,6 +31,8 @@ from services.web.auth import SESSION_SECONDS, Access, Revocations, Throttle, ve
 from services.web.lag import LagMonitor
 from streams.ingest.scoring import ScoringRules, default_rules
 from streams.settings.revenue import RevenueSettings
+from streams.stages.rules import STAGES, StageRules
+from streams.stages.rules import load as load_stage_rules
 
 log = logging.getLogger("pulse.web")
 # What the world does to a query: no server, no holder, a cut connection, a timeout.
@@ -60,8 +62,10 @@ class WebApp:
     def __init__(self, read: data.Reader, access: Access, lag: LagMonitor | None,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC),
                  revoked: Revocations | None = None, rules: ScoringRules | None = None,
-                 revenue: RevenueSettings | None = None) -> None:
+                 revenue: RevenueSettings | None = None,
+                 stages: StageRules | None = None) -> None:
         self.read = read
+        self.stages = stages or load_stage_rules()  # whose history the pages read
         self.rules = rules or default_rules()  # personas of named contacts
         self.revenue = revenue or RevenueSettings()
         r = self.revenue
@@ -87,12 +91,18 @@ class WebApp:
                                 owner=p.get("owner", ""),
                                 status=p.get("status", "") if p.get("status") in
                                 ("surging", "cooling") else "",
-                                customers=p.get("customers") == "1", page=_page(p.get("page")))
+                                customers=p.get("customers") == "1",
+                                grade=p.get("grade", "")[:16],
+                                stage=p.get("stage", "") if p.get("stage") in STAGES else "",
+                                page=_page(p.get("page")))
         now = self.clock()
-        listing = await run_in_threadpool(data.accounts_page, self.read, f, now.date())
+        version = self.stages.version
+        listing = await run_in_threadpool(data.accounts_page, self.read, f, now.date(), version)
         owners, tiers = await run_in_threadpool(data.owners_and_tiers, self.read)
+        matrix = await run_in_threadpool(data.fit_matrix, self.read, version)
         name = "accounts_rows.html" if p.get("partial") else "accounts.html"
         return self.render(request, name, f=f, listing=listing, owners=owners, tiers=tiers,
+                           matrix=matrix, stages=list(reversed(STAGES)),
                            query=_query_without_page(p), live=_live_url(request))
 
     async def account(self, request: Request) -> Response:
@@ -285,9 +295,10 @@ def create_app(read: data.Reader, access: Access, secret: str, lag: LagMonitor |
                clock: Callable[[], datetime] | None = None,
                revoked: Revocations | None = None,
                rules: ScoringRules | None = None,
-               revenue: RevenueSettings | None = None) -> Starlette:
+               revenue: RevenueSettings | None = None,
+               stages: StageRules | None = None) -> Starlette:
     web = WebApp(read, access, lag, clock or (lambda: datetime.now(UTC)), revoked, rules,
-                 revenue)
+                 revenue, stages)
     routes = [
         Route("/", web.accounts),
         Route("/accounts/{account_id:path}", web.account),

@@ -15,6 +15,7 @@ from infra import query
 from services.revenue import backtest, influence, reports
 from streams.alerts.contacts import CONTACTS_SQL, known_contacts, with_names
 from streams.ingest.scoring import ScoringRules, default_rules
+from streams.stages.rules import STAGES
 
 Row = dict[str, Any]
 Reader = Callable[[str, dict[str, Any]], list[Row]]  # (SQL, parameters) -> rows
@@ -46,11 +47,27 @@ class AccountFilters:
     owner: str = ""
     status: str = ""  # '' | surging | cooling
     customers: bool = False
+    grade: str = ""  # '' any, '-' not scored
+    stage: str = ""
     page: int = 1
 
     @property
     def active(self) -> bool:
-        return bool(self.q or self.tier or self.owner or self.status or self.customers)
+        return bool(self.q or self.tier or self.owner or self.status or self.customers
+                    or self.grade or self.stage)
+
+
+@dataclass(frozen=True)
+class Matrix:
+    """Accounts by fit grade (columns; '-' not scored) and journey stage (rows, top first)."""
+
+    grades: list[str]
+    stages: list[str]
+    counts: dict[tuple[str, str], int]
+
+    def total(self, grade: str | None = None, stage: str | None = None) -> int:
+        return sum(n for (g, s), n in self.counts.items()
+                   if grade in (None, g) and stage in (None, s))
 
 
 @dataclass(frozen=True)
@@ -84,9 +101,10 @@ def paged(read: Reader, name: str, page: int, **parameters: Any) -> Listing:
     return Listing(rows, total, page, max(1, -(-total // PAGE_SIZE)))
 
 
-def accounts_page(read: Reader, f: AccountFilters, today: date) -> Listing:
+def accounts_page(read: Reader, f: AccountFilters, today: date, stages: str = "") -> Listing:
     listing = paged(read, "web_accounts", f.page, today=today, q=f.q, tier=f.tier,
-                    owner=f.owner, status=f.status, customers=int(f.customers))
+                    owner=f.owner, status=f.status, customers=int(f.customers),
+                    grade=f.grade, stage=f.stage, stages=stages)
     rows = listing.rows
     ids = [r["account_id"] for r in rows]
     trends: dict[str, list[tuple[date, float]]] = {}
@@ -96,6 +114,14 @@ def accounts_page(read: Reader, f: AccountFilters, today: date) -> Listing:
     for r in rows:
         r["trend"] = sparkline(trends.get(r["account_id"], []), today)
     return listing
+
+
+def fit_matrix(read: Reader, stages: str) -> Matrix:
+    counts = {(r["grade"] or "-", r["stage"]): int(r["accounts"])
+              for r in run(read, "web_fit_matrix", stages=stages)}
+    grades = sorted({g for g, _ in counts if g != "-"})
+    return Matrix(grades + (["-"] if any(g == "-" for g, _ in counts) else []),
+                  list(reversed(STAGES)), counts)
 
 
 def owners_and_tiers(read: Reader) -> tuple[list[str], list[str]]:

@@ -49,6 +49,14 @@ def label(value: str) -> str:
     return (value or "").replace("_", " ")
 
 
+STAGE_LABELS = {"mqa": "MQA", "unaware": "Unaware", "aware": "Aware", "engaged": "Engaged",
+                "opportunity": "Opportunity", "customer": "Customer"}
+
+
+def stage_label(value: str) -> str:
+    return STAGE_LABELS.get(value, value)
+
+
 def path_segment(value: Any) -> str:
     """An id as one URL path segment. Jinja's urlencode leaves '/' alone, so an account id
     '../alerts' linked to another page; here every reserved character is escaped, and a
@@ -72,4 +80,5 @@ def shorten(value: str, size: int = 60) -> str:
 
 
 FILTERS = {"num": num, "pct": pct, "when": when, "as_json": as_json, "label": label,
-           "shorten": shorten, "e": escape, "path_segment": path_segment, "visible": visible}
+           "shorten": shorten, "e": escape, "path_segment": path_segment, "visible": visible,
+           "stage_label": stage_label}

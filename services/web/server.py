@@ -19,7 +19,7 @@ from services.warehouse import (
 from services.web.auth import access_for, revocations, session_secret
 from services.web.data import Row
 from services.web.lag import LagMonitor
-from streams.config import scoring_rules
+from streams.config import scoring_rules, stage_rules
 from streams.settings import Settings
 
 log = logging.getLogger("pulse.web")
@@ -87,7 +87,7 @@ def serve(settings: Settings, host: str, port: int, ready: threading.Event | Non
         lag.reading()  # the first reading starts now, so the ops page has one when opened
         app = create_app(reader, access, session_secret(settings), lag,
                          revoked=revocations(settings), rules=scoring_rules(settings),
-                         revenue=settings)
+                         revenue=settings, stages=stage_rules(settings))
         server = uvicorn.Server(http_server.config(
             app, host, port, settings.http_request_timeout_seconds))
         mode = ("open (loopback demo)" if access.open else

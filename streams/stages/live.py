@@ -11,13 +11,12 @@ import logging
 import time
 from collections.abc import Callable
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 from kafka.partitioner.default import murmur2
 
+from streams.config import stage_rules
 from streams.retries import retrying
-from streams.stages import rules as stage_rules
 from streams.stages import store
 from streams.surge.agent import SurgeDetection
 from streams.surge.store import utc
@@ -36,8 +35,7 @@ class StageEvaluation:
         self.surge = surge
         self.app = app
         self.topic = activity_topic
-        path = surge.settings.stage_rules
-        self.rules = stage_rules.load(Path(path) if path else None)
+        self.rules = stage_rules(surge.settings)
         self.last_at = 0.0
         self.lock = asyncio.Lock()  # the timer and a drain's last evaluation, one at a time
         self.evaluations = 0

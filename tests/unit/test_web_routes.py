@@ -20,6 +20,7 @@ from services.warehouse import DirectWarehouse, migrate
 from services.web.app import create_app
 from services.web.auth import Access, Revocations, hash_password
 from streams.settings import Settings
+from streams.stages import rules as stage_rules
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 PASSWORD = "a long password"
@@ -51,6 +52,13 @@ def read(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
                                         "fit-t.1", NOW]],
                   column_names=["account_id", "score", "grade", "points", "version",
                                 "scored_at"])
+    version = stage_rules.load().version
+    client.insert("abm.account_stage_changes", [
+        ["acme", "engaged", "unaware", NOW - timedelta(days=3), version, "3 people"],
+        ["acme", "mqa", "engaged", NOW - timedelta(days=1), version, "fit B"],
+        ["../alerts", "customer", "unaware", NOW, "an older version", "flag"]],
+        column_names=["account_id", "stage", "previous_stage", "changed_at", "rules_version",
+                      "reason"])
     at = NOW - timedelta(hours=2)
     client.insert("abm.surge_alerts", [["al-1", "acme", "Acme Corporation", "1", "surge",
                                         "daily", at, at, at, 80.0, 3.0, 4, "4 people", at]],
@@ -212,3 +220,26 @@ def test_account_page_explains_its_fit_point_by_point(read):
                      'in)</span>'), ("+35", "country is &lt;DE&gt;")]
     unscored = client.get("/accounts/..%2Falerts").text
     assert "Not scored yet: <code>pulse fit score</code>" in unscored
+
+
+def test_accounts_page_has_grade_and_stage_columns_filters_and_a_matrix(read):
+    client = app(read, Access({}, "", secure_cookies=False))
+    page = client.get("/").text
+    cells = dict(re.findall(r'data-cell="([^"]+)"><(?:a|span) [^>]+>(\d+)', page))
+    # Stages are read under the current rules version only: ../alerts is unaware.
+    assert cells == {"B/customer": "0", "B/opportunity": "0", "B/mqa": "1", "B/engaged": "0",
+                     "B/aware": "0", "B/unaware": "0", "-/customer": "0",
+                     "-/opportunity": "0", "-/mqa": "0", "-/engaged": "0", "-/aware": "0",
+                     "-/unaware": "1"}
+    assert 'href="/?grade=B&amp;stage=mqa"' in page
+    acme = page.split('data-account="acme"')[1].split("</tr>")[0]
+    assert '<span title="fit 65 of 100">B</span>' in acme and ">MQA</span>" in acme
+
+    def listed(query: str) -> list[str]:
+        return re.findall(r'<tr data-account="([^"]+)"', client.get("/" + query).text)
+
+    assert listed("?grade=B&stage=mqa") == ["acme"]
+    assert listed("?grade=-") == ["../alerts"]
+    assert listed("?stage=unaware") == ["../alerts"]
+    assert listed("?stage=customer") == []
+    assert listed("?stage=%3Cscript%3E") == ["acme", "../alerts"]  # unknown: no filter

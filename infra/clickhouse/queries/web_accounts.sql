@@ -1,6 +1,8 @@
 -- The accounts page: target accounts ranked by their score over the last 30 days, with
 -- their people (abm.account_summary) and their surge status (the latest alert of an episode
--- still open), filtered and paged. total = rows matching the filters, on every row.
+-- still open), their fit grade ('' when not scored) and journey stage (under the stage
+-- rules version {stages:String}; no change yet is unaware), filtered and paged.
+-- total = rows matching the filters, on every row.
 WITH
     status AS
     (
@@ -28,6 +30,7 @@ SELECT
     round(r.score_30d, 1) AS score, r.events_30d AS events, r.last_ts AS last_activity,
     r.people_30d AS people, r.new_people_7d AS new_people,
     s.status AS status, s.kind AS kind, s.reason AS reason,
+    f.grade AS grade, f.score AS fit, if(g.stage = '', 'unaware', g.stage) AS stage,
     count() OVER () AS total
 FROM
 (
@@ -35,7 +38,19 @@ FROM
 ) AS a
 LEFT JOIN abm.account_summary AS r ON r.account_id = a.account_id
 LEFT JOIN status AS s ON s.account_id = a.account_id
+LEFT JOIN (SELECT account_id, grade, score FROM abm.account_fit FINAL) AS f
+    ON f.account_id = a.account_id
+LEFT JOIN
+(
+    SELECT account_id, argMax(stage, changed_at) AS stage
+    FROM abm.account_stage_changes FINAL
+    WHERE rules_version = {stages:String}
+    GROUP BY account_id
+) AS g ON g.account_id = a.account_id
 WHERE ({tier:String} = '' OR a.tier = {tier:String})
+  AND ({grade:String} = '' OR f.grade = {grade:String}
+       OR ({grade:String} = '-' AND f.grade = ''))
+  AND ({stage:String} = '' OR if(g.stage = '', 'unaware', g.stage) = {stage:String})
   AND ({owner:String} = '' OR a.owner_email = {owner:String})
   AND ({customers:UInt8} = 0 OR a.customer = 1)
   AND ({status:String} = '' OR s.status = {status:String})
