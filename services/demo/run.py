@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 from infra import query
 from services import render
@@ -25,10 +27,23 @@ from services.revenue.reports import (
 from services.runtime.local_kafka import LocalKafka, is_local
 from services.runtime.topics_admin import ensure_topics
 from services.runtime.worker import run as run_worker
+from services.targeting.fit import load as load_fit
+from services.targeting.store import score_accounts
 from services.warehouse import DirectWarehouse, migrate, running_holder
 from streams.alerts.contacts import CONTACTS_SQL, known_contacts, with_names
-from streams.config import scoring_rules
+from streams.config import scoring_rules, stage_rules
 from streams.settings import Settings
+from streams.stages import store as stage_store
+from streams.stages.rules import STAGES
+
+
+def matrix_table(rows: list[tuple[Any, ...]]) -> tuple[list[str], list[list[Any]]]:
+    """The grade x stage counts as a table: stages top first, a column per grade."""
+    counts = {(g or "-", st): n for g, st, n in rows}
+    grades = sorted({g for g, _ in counts if g != "-"}) + (
+        ["-"] if any(g == "-" for g, _ in counts) else [])
+    return (["stage", *[f"fit {g}" if g != "-" else "not scored" for g in grades]],
+            [[st, *[counts.get((g, st), 0) for g in grades]] for st in reversed(STAGES)])
 
 
 def run_demo(s: Settings, days: int, seed: int, serve: bool = False) -> int:
@@ -50,6 +65,8 @@ def run_demo(s: Settings, days: int, seed: int, serve: bool = False) -> int:
         migrate(wh.writer)
         publisher = ReferencePublisher(s)
         insert_accounts(wh, publisher, sample.accounts)
+        fit_rules = load_fit(Path(s.fit_rules) if s.fit_rules else None)
+        grades = score_accounts(wh, fit_rules)
         insert_contacts(wh, publisher, sample.contacts,
                         s.person_key_secret.get_secret_value().encode())
         insert_ip_ranges(wh, publisher, sample.ip_ranges)
@@ -57,6 +74,8 @@ def run_demo(s: Settings, days: int, seed: int, serve: bool = False) -> int:
         wh.close()
         print(f"2/5 reference {len(sample.accounts)} accounts, {len(sample.contacts)} contacts, "
               f"{len(sample.ip_ranges)} shared ranges (ISP, hosting, VPN)")
+        print(f"     fit      {fit_rules.version}: "
+              + ", ".join(f"{grades.get(g, 0)} {g}" for g in fit_rules.grades))
         report = publish(s, sample.lines)
         print(f"3/5 publish   {sum(report.published.values())} records over {days} days "
               f"(incl. resent duplicates and broken records)")
@@ -75,11 +94,21 @@ def run_demo(s: Settings, days: int, seed: int, serve: bool = False) -> int:
         print(f"     crm      {len(loaded.lines)} opportunities from a Salesforce export "
               f"({crm}): {len(loaded.lines) - loaded.count('unmatched')} matched to accounts, "
               f"{loaded.count('unmatched')} unmatched")
+        # The deals arrived after the live evaluation: rebuild the stage history with them.
+        stages = stage_rules(s)
+        first_day = wh.query_params("SELECT min(ts) FROM abm.events", {})[0][0].date()
+        now = datetime.now(UTC)
+        changes = stage_store.replay(
+            wh.query_params, lambda table, cols, rows: wh.insert(table, cols, rows),
+            wh.command, stages, stage_store.day_ends(first_day, now.date() + timedelta(days=1),
+                                                     now))
+        print(f"     stages   {stages.version}: {len(changes)} changes replayed over the "
+              "events, with the deals")
+        matrix = wh.query_params(query("web_fit_matrix"), {"stages": stages.version})
         weights = Weights(s.influence_u_shaped, s.influence_w_shaped, s.influence_half_life_days)
         everything = (datetime(1970, 1, 1, tzinfo=UTC), datetime(9999, 1, 1, tzinfo=UTC))
         influenced = influence_report(wh.query_params, "w_shaped", "channel",
                                       s.influence_lookback_days, *everything, weights)
-        first_day = wh.query_params("SELECT min(ts) FROM abm.events", {})[0][0].date()
         tested = backtest_from_warehouse(wh.query_params,
                                          *day_bounds(None, None, first_day,
                                                      datetime.now(UTC).date()),
@@ -107,7 +136,9 @@ def run_demo(s: Settings, days: int, seed: int, serve: bool = False) -> int:
         broker.stop()
     print("5/5 result\n\nMost engaged accounts")
     print(render.table(top.columns, top.rows))
-    print("\nSales alerts (surges against each account's own usual level)")
+    print("\nFit x engagement (accounts by journey stage and fit grade; the web app's / page)")
+    print(render.table(*matrix_table(matrix)))
+    print("\nSales alerts (surges against each account's own usual level, and MQA entries)")
     print(render.table(alerts.columns[:-1], alert_rows) if alert_rows else "(none)")
     print("\nAttribution by channel (people only)")
     print(render.table(match.columns, match.rows))

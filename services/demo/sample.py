@@ -38,6 +38,97 @@ COMPANIES = [
     ("blueshift", "Blue Shift S.A.", "blueshift.fr", "3"),
     ("pied", "Pied Piper", "piedpiper.com", "2"),
 ]
+# Firmographics, as a CRM holds them: what fit points and ad-platform audiences read.
+# industry, employees, annual revenue, country, region, city, zip, technologies, LinkedIn
+# company page id, stock symbol.
+FIRMOGRAPHICS: dict[str, tuple[str, int | None, int | None, str, str, str, str, list[str],
+                               str, str]] = {
+    "acme": ("Software", 2400, 310_000_000, "US", "CA", "San Francisco", "94105",
+             ["Salesforce", "Snowflake"], "acme-corp", "ACME"),
+    "initech": ("Information Technology and Services", 800, 95_000_000, "GB", "England",
+                "London", "EC1A 1BB", ["HubSpot", "Jira"], "initech", ""),
+    "globex": ("Manufacturing", 15_000, 4_200_000_000, "US", "IL", "Chicago", "60601",
+               ["SAP", "Oracle"], "globex", "GLBX"),
+    "umbrella": ("Pharmaceuticals", 52_000, 12_000_000_000, "US", "NJ", "Raccoon City", "07001",
+                 ["SAP"], "umbrella-corporation", "UMBR"),
+    "hooli": ("Internet", 9_000, 1_100_000_000, "US", "CA", "Mountain View", "94043",
+              ["Segment", "Snowflake"], "hooli", "HOOL"),
+    "soylent": ("Food Production", 600, 40_000_000, "US", "OR", "Portland", "97201", [],
+                "soylent-foods", ""),
+    "stark": ("Defense & Space", 30_000, 20_000_000_000, "US", "NY", "New York", "10001",
+              ["Oracle"], "stark-industries", "STRK"),
+    "wayne": ("Financial Services", 12_000, 9_000_000_000, "US", "NJ", "Gotham", "07302",
+              ["Salesforce"], "wayne-enterprises", "WAYN"),
+    "tyrell": ("Biotechnology", 3_000, 600_000_000, "US", "CA", "Los Angeles", "90012", [],
+               "tyrell-corporation", ""),
+    "cyberdyne": ("Computer Software", 1_500, 200_000_000, "US", "CA", "Sunnyvale", "94089",
+                  [], "cyberdyne-systems", ""),
+    "kalev": ("Food Production", 700, 90_000_000, "EE", "Harju", "Tallinn", "10111", [],
+              "kalev", ""),
+    "tark": ("Computer Software", 45, 3_000_000, "EE", "Tartu", "Tartu", "50090", ["HubSpot"],
+             "tark-tarkvara", ""),
+    "nakatomi": ("Wholesale", 4_000, 2_000_000_000, "JP", "Tokyo", "Tokyo", "100-0005", [],
+                 "nakatomi-trading", "TYO:8001"),
+    "vandelay": ("Import and Export", 25, 4_000_000, "", "", "", "", [], "", ""),
+    "wonka": ("Food Production", 1_200, 300_000_000, "DE", "Bavaria", "München", "80331",
+              ["SAP"], "wonka", ""),
+    "oscorp": ("Chemicals", 8_000, 3_000_000_000, "US", "NY", "New York", "10017", [],
+               "oscorp", "OSCP"),
+    "massive": ("Research", 5_000, 800_000_000, "US", "MA", "Boston", "02110", ["Salesforce"],
+                "massive-dynamic", ""),
+    "aperture": ("Research", 1_000, 150_000_000, "US", "MI", "Upper Peninsula", "49855", [],
+                 "aperture-science", ""),
+    "blueshift": ("Banking", 350, 60_000_000, "FR", "Île-de-France", "Paris", "75002",
+                  ["HubSpot"], "blue-shift", "EPA:BLSH"),
+    "pied": ("Computer Software", 12, 1_000_000, "US", "CA", "Palo Alto", "94301", [],
+             "pied-piper", ""),
+    "acme-eu": ("Software", 300, 40_000_000, "IE", "Leinster", "Dublin", "D02 X285", [],
+                "acme-europe", ""),
+}
+FIRMOGRAPHIC_FIELDS = ("industry", "employees", "annual_revenue", "country", "region", "city",
+                       "zip", "technologies", "linkedin_url", "stock_symbol")
+
+
+# Prospects the programme has not reached yet: a target list always holds accounts that are
+# quiet (unaware), barely seen (aware) or browsing without intent (engaged). Generated after
+# the rest with their own random draws, so the busy accounts' traffic stays as it was.
+QUIET = [  # account_id, name, domain, tier, people seen in the last 10 days
+    ("gringotts", "Gringotts Bank", "gringotts.co.uk", "2", 0),
+    ("duff", "Duff Brewing", "duffbeer.com", "3", 1),
+    ("prestige", "Prestige Worldwide", "prestigeworldwide.com", "3", 0),
+    ("dunder", "Dunder Mifflin", "dundermifflin.com", "2", 2),
+    ("bluth", "Bluth Company", "bluthcompany.com", "3", 1),
+    ("sterling", "Sterling Cooper", "sterlingcooper.com", "2", 4),
+    ("monarch", "Monarch Solutions", "monarch.io", "1", 3),
+    ("hanso", "Hanso Foundation", "hanso.org", "3", 0),
+]
+FIRMOGRAPHICS.update({
+    "gringotts": ("Banking", 4_000, 900_000_000, "GB", "England", "London", "WC2H 0DL",
+                  ["Salesforce"], "gringotts", ""),
+    "duff": ("Food Production", 900, 120_000_000, "US", "OR", "Springfield", "97477", [],
+             "duff-brewing", ""),
+    "prestige": ("Entertainment", 8, 500_000, "US", "CA", "Los Angeles", "90028", [], "", ""),
+    "dunder": ("Wholesale", 300, 70_000_000, "US", "PA", "Scranton", "18503", ["Salesforce"],
+               "dunder-mifflin", "DMI"),
+    "bluth": ("Real Estate", 150, 40_000_000, "US", "CA", "Newport Beach", "92660", [],
+              "bluth-company", ""),
+    "sterling": ("Marketing and Advertising", 450, 80_000_000, "US", "NY", "New York", "10022",
+                 ["HubSpot"], "sterling-cooper", ""),
+    "monarch": ("Software", 1_100, 150_000_000, "DE", "Berlin", "Berlin", "10115",
+                ["Snowflake"], "monarch-solutions", ""),
+    "hanso": ("Research", 200, 30_000_000, "DK", "Capital Region", "Copenhagen", "1050", [],
+              "hanso-foundation", ""),
+})
+
+
+def firmographics(account_id: str) -> dict[str, object]:
+    values: dict[str, object] = dict(zip(FIRMOGRAPHIC_FIELDS, FIRMOGRAPHICS[account_id],
+                                         strict=True))
+    slug = values["linkedin_url"]
+    values["linkedin_url"] = f"https://www.linkedin.com/company/{slug}" if slug else ""
+    return values
+
+
 FIRST = ["anna", "ben", "carla", "dmitri", "eva", "farid", "grete", "hiro", "ines", "jaan",
          "kadri", "liam", "maria", "nils", "olga", "priya", "rasmus", "sofia", "tom", "uma"]
 SURNAMES = ["Tamm", "Okafor", "Lindqvist", "Moreau", "Tanaka", "Kowalski", "Haddad", "Saar",
@@ -137,15 +228,18 @@ def build_sample(days: int = 3, seed: int = 7, now: datetime | None = None,
     accounts, contacts = [], []
     for i, (aid, name, domain, tier) in enumerate(COMPANIES):
         ranges = [str(_office_v4(i)), str(_office_v6(i))]
-        accounts.append(Account(account_id=aid, name=name, domains=[domain],
-                                ip_ranges=ranges, tier=tier, crm_ids=[crm_account_id(i)]))
+        accounts.append(Account.model_validate(
+            {"account_id": aid, "name": name, "domains": [domain], "ip_ranges": ranges,
+             "tier": tier, "crm_ids": [crm_account_id(i)], **firmographics(aid)}))
         for j, first in enumerate(rng.sample(FIRST, rng.randint(3, 8))):
             contacts.append(Contact(  # names and titles from lists: the seeded draws stay
                 email=f"{first}@{domain}", account_id=aid, title=TITLES[(i + j) % len(TITLES)],
                 name=f"{first.capitalize()} {SURNAMES[(3 * i + j) % len(SURNAMES)]}"))
     # A subsidiary whose /26 sits inside its parent's /22: the most specific range wins.
-    accounts.append(Account(account_id="acme-eu", name="Acme Europe", domains=["acme.eu"],
-                            ip_ranges=["198.18.1.0/26"], tier="2", parent_account_id="acme"))
+    accounts.append(Account.model_validate(
+        {"account_id": "acme-eu", "name": "Acme Europe", "domains": ["acme.eu"],
+         "ip_ranges": ["198.18.1.0/26"], "tier": "2", "parent_account_id": "acme",
+         **firmographics("acme-eu")}))
     sample = Sample(accounts, contacts)
     by_account: dict[str, list[Contact]] = {}
     for c in contacts:
@@ -244,4 +338,26 @@ def build_sample(days: int = 3, seed: int = 7, now: datetime | None = None,
     ])
     rng.shuffle(sample.lines)
     sample.opportunities = crm_export(now, days, random.Random(seed + 1))
+    _quiet_accounts(sample, now, random.Random(seed + 2), len(COMPANIES))
     return sample
+
+
+def _quiet_accounts(sample: Sample, now: datetime, rng: random.Random, first: int) -> None:
+    """The prospects nobody works yet, and the few visits some of them make (product and
+    blog pages, never pricing): aware and engaged accounts for the stages to tell apart."""
+    for k, (aid, name, domain, tier, people) in enumerate(QUIET):
+        i = first + k
+        sample.accounts.append(Account.model_validate(
+            {"account_id": aid, "name": name, "domains": [domain],
+             "ip_ranges": [str(_office_v4(i)), str(_office_v6(i))], "tier": tier,
+             **firmographics(aid)}))
+        for person in range(people):
+            for n in range(2):
+                moment = now - timedelta(days=rng.randint(1, 9), seconds=rng.randint(0, 86399))
+                sample.lines.append(json.dumps({
+                    "event_id": f"demo-quiet-{aid}-{person}-{n}", "type": "web_visit",
+                    "ts": moment.isoformat().replace("+00:00", "Z"),
+                    "ip": str(_office_v4(i)[10 + person]),
+                    "url": f"https://accountpulse.example{rng.choice(PAGES[:7])}",
+                    "user_agent": UAS[person % 2],
+                    "anonymous_id": f"anon-{aid}-{person}"}).encode())

@@ -57,9 +57,12 @@ def current(read: Read, version: str, at: datetime) -> dict[str, str]:
     return {a: s for a, s, _ in read(SQL["current"], {"version": version, "at": at})}
 
 
-def has_history(read: Read, version: str) -> bool:
-    return bool(read("SELECT 1 FROM abm.account_stage_changes WHERE rules_version = "
-                     "{version:String} LIMIT 1", {"version": version}))
+def is_unreplayed(read: Read, version: str) -> bool:
+    """Rules changed without ``pulse stages replay``: other versions have history, this one
+    none. (A fresh deployment, with no history at all, is not: its first MQAs are news.)"""
+    versions = {str(v) for (v,) in read(
+        "SELECT DISTINCT rules_version FROM abm.account_stage_changes", {})}
+    return bool(versions) and version not in versions
 
 
 def last_mqa(read: Read, account_ids: Iterable[str]) -> dict[str, datetime]:
@@ -80,16 +83,16 @@ class Evaluation(NamedTuple):
     changes: list[Change]
     alerts: list[SurgeAlert]
     accounts: int
-    baseline: bool  # the version's first evaluation: changes recorded, no alert raised
+    baseline: bool  # unreplayed rules' first evaluation: changes recorded, no alert raised
 
 
 def evaluate(read: Read, rules: StageRules, at: datetime, infos: Mapping[str, AccountInfo],
              owned: Callable[[str], bool] | None = None) -> Evaluation:
-    """The live step: changes since the last evaluation and the MQA alerts they raise. A
-    rules version with no history yet is a baseline: an account already in MQA is not news
-    (``pulse stages replay`` builds the version's history instead)."""
+    """The live step: changes since the last evaluation and the MQA alerts they raise. New
+    rules that were not replayed start with a baseline: an account already in MQA under the
+    old rules is not news (``pulse stages replay`` builds the version's history instead)."""
     f = facts(read, rules, at, owned)
-    baseline = not has_history(read, rules.version)
+    baseline = is_unreplayed(read, rules.version)
     found = changes(rules, f, current(read, rules.version, at), at)
     if baseline:
         return Evaluation(found, [], len(f), True)

@@ -37,7 +37,7 @@ def test_entering_mqa_alerts_once_and_lands_in_the_history(pulse_env: PulseEnv,
     pulse_env.publish_events([visit(0, quiet, "a0-p1", "/blog/x", 1),
                               visit(1, quiet, "a1-p1", "/pricing", 2)])
     pulse_env.cli("run", "--drain")
-    # The rules' first evaluation is a baseline: recorded, nothing alerted.
+    # Both aware: recorded, nothing to alert.
     stages = pulse_env.query("SELECT account_id, previous_stage, stage FROM "
                              "abm.account_stage_changes FINAL ORDER BY account_id")
     assert stages == [{"account_id": "a0", "previous_stage": "unaware", "stage": "aware"},

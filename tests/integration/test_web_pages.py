@@ -22,6 +22,7 @@ import pytest
 
 from services.runtime.local_kafka import free_port
 from streams.ingest.scoring import default_rules
+from streams.stages import rules as stage_rules
 from tests.conftest import PULSE, PulseEnv, wait_for
 from tests.support.services import chromium, wait_serving
 
@@ -136,6 +137,54 @@ def test_search_and_filters(demo, site, page):
     assert page.locator("table.accounts tbody tr .badge.quiet").count() == 0
     page.goto(site + "/?q=no-such-company-anywhere")
     assert "No account matches these filters" in page.inner_text("main")
+    assert page.errors == []
+
+
+def test_fit_by_engagement_matrix_counts_match_clickhouse_and_link_to_their_lists(
+        demo, site, page):
+    version = stage_rules.load().version
+    truth = ch(demo, f"""
+        SELECT if(f.grade = '', '-', f.grade) AS grade, if(s.stage = '', 'unaware', s.stage)
+               AS stage, count() AS n
+        FROM (SELECT account_id FROM abm.accounts FINAL) AS a
+        LEFT JOIN (SELECT account_id, grade FROM abm.account_fit FINAL) AS f USING account_id
+        LEFT JOIN (SELECT account_id, argMax(stage, changed_at) AS stage
+                   FROM abm.account_stage_changes FINAL WHERE rules_version = '{version}'
+                   GROUP BY account_id) AS s USING account_id
+        GROUP BY grade, stage""")
+    want = {f"{r['grade']}/{r['stage']}": int(r["n"]) for r in truth}
+    assert len({k.split("/")[1] for k in want}) >= 4  # the demo spans the stages
+    page.goto(site + "/")
+    cells = page.locator("table.fit-matrix td[data-cell]")
+    shown = {cells.nth(i).get_attribute("data-cell"): int(cells.nth(i).inner_text())
+             for i in range(cells.count())}
+    assert {k: v for k, v in shown.items() if v} == want
+    cell = max(want, key=lambda k: want[k])
+    page.locator(f'table.fit-matrix td[data-cell="{cell}"] a').click()
+    page.wait_for_url("**/?grade=*")
+    rows = page.locator("table.accounts tbody tr")
+    assert rows.count() == want[cell]
+    grade, stage = cell.split("/")
+    for i in range(rows.count()):
+        assert rows.nth(i).locator("td.grade").inner_text() == grade
+        assert rows.nth(i).locator("td.stage").inner_text().lower() == stage
+    page.goto(site + "/")
+    page.locator("select[name=stage]").select_option("unaware")
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_url("**stage=unaware*")
+    unaware = sum(n for k, n in want.items() if k.endswith("/unaware"))
+    assert page.locator("table.accounts tbody tr").count() == unaware
+    assert page.errors == []
+
+
+def test_account_page_shows_every_fit_point(demo, site, page):
+    landed = ch(demo, "SELECT score, grade, arrayMap(p -> p.1, points) AS points "
+                      "FROM abm.account_fit FINAL WHERE account_id = 'acme'")[0]
+    page.goto(site + "/accounts/acme")
+    section = page.locator("section[aria-labelledby=fit]")
+    assert f"Grade {landed['grade']}, {landed['score']} of 100 points" in section.inner_text()
+    points = [int(x) for x in section.locator("td.n").all_inner_texts()]
+    assert points == landed["points"] and sum(points) == landed["score"]
     assert page.errors == []
 
 

@@ -128,7 +128,7 @@ def test_live_evaluation_after_the_replay(wh: DirectWarehouse):
         ("acme", "opportunity", "1 open opportunity")]
     assert ev.alerts == []
 
-    # New rules with no history: a baseline, recorded without alerts.
+    # New rules, not replayed, while the old ones have history: a baseline, no alerts.
     fresh = RULES.model_copy(update={"version": "t.2"})
     ev = store.evaluate(wh.query_params, fresh, day(42), infos)
     assert ev.baseline and ev.alerts == []
