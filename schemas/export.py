@@ -13,13 +13,14 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from schemas.alerts import SurgeAlert
+from schemas.control import ControlAssignment
 from schemas.events import EVENT_MODELS
 from schemas.opportunities import Opportunity
 from schemas.reference import Account, Contact, IpRange
 
 JSONSCHEMA_DIR = Path(__file__).parent / "jsonschema"
 MODELS: list[type[BaseModel]] = [*EVENT_MODELS.values(), Account, Contact, IpRange, SurgeAlert,
-                                  Opportunity]
+                                  Opportunity, ControlAssignment]
 
 
 def render() -> dict[str, str]:

@@ -72,6 +72,10 @@ TOPICS: tuple[TopicSpec, ...] = (
               "by opportunity id; a tombstone removes a deleted one. Produced by `pulse "
               "opportunities load`; read by CRM integrations and rebuilds (the pipeline does "
               "not need it).", compacted=True),
+    TopicSpec("control_assignments", 1,
+              "Control-group assignments (control_assignment/1-0-0 JSON), keyed by account_id, "
+              "every assignment and re-assignment kept (retention forever). Produced by "
+              "`pulse control assign`; read by audits and rebuilds.", retention_ms=-1),
     TopicSpec("suppressions", 1,
               "People erased by `pulse forget` (keyed by person_key, the keyed hash of their "
               "email): every worker drops their events at ingest.", compacted=True),

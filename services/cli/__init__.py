@@ -9,7 +9,7 @@
 - ``web.py``        serve, password-hash
 - ``collect.py``    collect
 - ``revenue.py``    opportunities load / rates, influence, backtest
-- ``targeting.py``  fit score / explain / learn
+- ``targeting.py``  fit, stages replay, control, lift, audience export
 
 Options mirror PULSE_* settings. A command fails with ``pulse <command>: <reason>`` and exit
 code 1 (a list of problems, such as a CSV file's bad lines, is printed whole).

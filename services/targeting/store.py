@@ -3,7 +3,9 @@ to the pure ``fit`` and ``stages``, and land what they decide."""
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,6 +13,7 @@ from infra import query
 from services.targeting import fit
 from services.warehouse import Warehouse
 
+Read = Callable[[str, dict[str, Any]], Sequence[Sequence[Any]]]
 FIT_COLUMNS = ["account_id", "score", "grade", "points", "version", "scored_at"]
 FIRMOGRAPHICS = ("account_id", "name", "tier", "industry", "employees", "annual_revenue",
                  "country", "region", "city", "technologies")
@@ -50,3 +53,39 @@ def stored_fit(wh: Warehouse, account_id: str) -> fit.Fit | None:
     score, grade, points, version = rows[0]
     return fit.Fit(int(score), str(grade), [fit.Point(int(p), str(e), str(lab))
                                             for p, e, lab in points], str(version))
+
+
+AUDIENCE_FIELDS = ("account_id", "name", "domains", "tier", "grade", "fit", "stage",
+                   "linkedin_url", "stock_symbol", "industry", "city", "region", "country",
+                   "zip", "employees")
+
+
+def audience_accounts(read: Read, version: str, stages: list[str], grades: list[str],
+                      surging: bool) -> list[dict[str, Any]]:
+    """The accounts of a selection, control accounts never among them."""
+    rows = read(query("audience_accounts"), {"version": version, "stages": stages,
+                                             "grades": grades, "surging": int(surging)})
+    return [dict(zip(AUDIENCE_FIELDS, r, strict=True)) for r in rows]
+
+
+def previous_members(read: Read, audience: str) -> set[str] | None:
+    """The accounts of the audience's last export (None: never exported)."""
+    rows = read("SELECT account_id FROM abm.audience_members WHERE audience = {a:String} "
+                "AND export_id = (SELECT argMax(export_id, exported_at) FROM "
+                "abm.audience_members WHERE audience = {a:String}) AND account_id != ''",
+                {"a": audience})
+    if rows:
+        return {r[0] for r in rows}
+    seen = read("SELECT count() FROM abm.audience_members WHERE audience = {a:String}",
+                {"a": audience})
+    return set() if seen and seen[0][0] else None
+
+
+def record_export(wh: Warehouse, audience: str, fmt: str, filters: str,
+                  account_ids: list[str]) -> str:
+    """Land the export's members (an empty export keeps one blank row, so it counts)."""
+    export_id, now = str(uuid.uuid4()), datetime.now(UTC)
+    wh.insert("abm.audience_members", ["audience", "export_id", "exported_at", "account_id",
+                                       "format", "filters"],
+              [[audience, export_id, now, a, fmt, filters] for a in account_ids or [""]])
+    return export_id

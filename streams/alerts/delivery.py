@@ -5,7 +5,9 @@ the same ``webhook-id`` (the alert id), re-signed each time, so a receiver that 
 earlier attempt deduplicates. Every outcome lands in ``abm.alert_deliveries``: a
 destination that already took an alert is skipped when the alert comes again (a restart
 re-reads uncommitted alerts), and what failed after the last attempt stays in
-``abm.failed_deliveries`` for ops. No destination and no message can take the agent down.
+``abm.failed_deliveries`` for ops. An alert of an account in the control group is recorded
+as held back (status ``control``) and sent nowhere. No destination and no message can take
+the agent down.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ DELIVERY_COLUMNS = ["alert_id", "destination", "status", "attempts", "http_statu
 class Outcome:
     alert_id: str
     destination: str
-    status: str  # delivered | failed | refused
+    status: str  # delivered | failed | refused | control (held back: not worked)
     attempts: int
     http_status: int
     error: str
@@ -144,6 +146,12 @@ def delivered(sink: ClickHouseSink, alert_id: str) -> set[str]:
         "WHERE alert_id = {id:String} AND status = 'delivered'", {"id": alert_id})}
 
 
+def in_control(sink: ClickHouseSink, account_id: str) -> bool:
+    """The account is in the control group in force: the programme leaves it alone."""
+    return bool(sink.query("SELECT 1 FROM abm.control_current WHERE account_id = {id:String} "
+                           "AND arm = 'control'", {"id": account_id}))
+
+
 def record(sink: ClickHouseSink, outcomes: list[Outcome]) -> None:
     sink.insert("abm.alert_deliveries", [list(astuple(o)) for o in outcomes], DELIVERY_COLUMNS)
 
@@ -192,6 +200,14 @@ class Delivery:
             return
         targets = routes(alert, self.settings.alert_destinations)
         if not targets:
+            return
+        if await retrying(partial(self.blocking, in_control, self.sink, alert.account_id), log,
+                          "reading the control group failed; retrying"):
+            now = datetime.now(UTC)  # recorded, so the feed says why it was not sent
+            held = [Outcome(alert.alert_id, d.name, "control", 0, 0,
+                            "control account: not worked", now, now) for d in targets]
+            await retrying(partial(self.blocking, record, self.sink, held), log,
+                           "recording deliveries failed; retrying")
             return
         alert = await retrying(partial(self.blocking, self.named, alert), log,
                                "naming the alert's contacts failed; retrying")

@@ -40,10 +40,12 @@ def test_every_event_schema_is_versioned_and_strict():
         assert rel.startswith(tuple(f"{n}/1-0-" for n in
                                     ("web_visit", "email_open", "email_click", "ad_click",
                                      "account",
-                                     "contact", "ip_range", "surge_alert", "opportunity")))
-        if rel.startswith(("surge_alert/", "opportunity/")):  # what we publish: strict, keyed
-            assert '"additionalProperties": false' in text
-            assert '"alert_id"' in text or '"opportunity_id"' in text
+                                     "contact", "ip_range", "surge_alert", "opportunity",
+                                     "control_assignment")))
+        if rel.startswith(("surge_alert/", "opportunity/", "control_assignment/")):
+            assert '"additionalProperties": false' in text  # what we publish: strict, keyed
+            assert any(f'"{key}"' in text for key in ("alert_id", "opportunity_id",
+                                                       "assignment_id"))
         if rel.split("/")[0] in {"web_visit", "email_open", "email_click", "ad_click"}:
             assert '"additionalProperties": false' in text
             assert '"event_id"' in text

@@ -59,6 +59,14 @@ def read(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         ["../alerts", "customer", "unaware", NOW, "an older version", "flag"]],
         column_names=["account_id", "stage", "previous_stage", "changed_at", "rules_version",
                       "reason"])
+    client.insert("abm.control_assignments", [
+        ["as-1", "acme", "control", "", 0.1, 7, [], "ann", NOW - timedelta(days=9), "first"]],
+        column_names=["assignment_id", "account_id", "arm", "stratum", "share", "seed",
+                      "stratify", "assigned_by", "assigned_at", "reason"])
+    client.insert("abm.alert_deliveries", [
+        ["al-1", "sales", "control", 0, 0, "control account: not worked", NOW, NOW]],
+        column_names=["alert_id", "destination", "status", "attempts", "http_status", "error",
+                      "first_attempt_at", "finished_at"])
     at = NOW - timedelta(hours=2)
     client.insert("abm.surge_alerts", [["al-1", "acme", "Acme Corporation", "1", "surge",
                                         "daily", at, at, at, 80.0, 3.0, 4, "4 people", at]],
@@ -243,3 +251,11 @@ def test_accounts_page_has_grade_and_stage_columns_filters_and_a_matrix(read):
     assert listed("?stage=unaware") == ["../alerts"]
     assert listed("?stage=customer") == []
     assert listed("?stage=%3Cscript%3E") == ["acme", "../alerts"]  # unknown: no filter
+
+
+def test_a_control_accounts_alert_reads_not_worked(read):
+    client = app(read, Access({}, "", secure_cookies=False))
+    for path in ("/alerts", "/accounts/acme"):
+        text = client.get(path).text
+        assert text.count("control: not worked") == 2, path  # the account, the delivery
+        assert '<span class="badge bad">control</span>' not in text

@@ -349,6 +349,19 @@ ENGINE = ReplacingMergeTree(finished_at)
 ORDER BY (alert_id, destination)
 SETTINGS index_granularity = 8192;
 
+CREATE TABLE abm.audience_members
+(
+    `audience` String,
+    `export_id` String,
+    `exported_at` DateTime64(3, 'UTC'),
+    `account_id` String,
+    `format` LowCardinality(String) COMMENT 'linkedin | csv',
+    `filters` String COMMENT 'the selection, as given'
+)
+ENGINE = ReplacingMergeTree
+ORDER BY (audience, exported_at, export_id, account_id)
+SETTINGS index_granularity = 8192;
+
 CREATE TABLE abm.contacts
 (
     `email` String,
@@ -361,6 +374,42 @@ CREATE TABLE abm.contacts
 ENGINE = ReplacingMergeTree(loaded_at)
 ORDER BY email
 SETTINGS index_granularity = 8192;
+
+CREATE TABLE abm.control_assignments
+(
+    `assignment_id` String,
+    `account_id` String,
+    `arm` LowCardinality(String) COMMENT 'control | treatment',
+    `stratum` String,
+    `share` Float64,
+    `seed` Int64,
+    `stratify` Array(String),
+    `assigned_by` String,
+    `assigned_at` DateTime64(3, 'UTC'),
+    `reason` String
+)
+ENGINE = ReplacingMergeTree
+ORDER BY (assignment_id, account_id)
+SETTINGS index_granularity = 8192;
+
+CREATE VIEW abm.control_current
+(
+    `account_id` String,
+    `arm` LowCardinality(String),
+    `assignment_id` String,
+    `assigned_at` DateTime64(3, 'UTC')
+)
+AS SELECT
+    account_id,
+    arm,
+    assignment_id,
+    assigned_at
+FROM abm.control_assignments
+FINAL
+WHERE assignment_id = (
+    SELECT argMax(assignment_id, assigned_at)
+    FROM abm.control_assignments
+);
 
 CREATE VIEW abm.coverage_daily
 (
@@ -525,7 +574,7 @@ AS SELECT
     finished_at
 FROM abm.alert_deliveries
 FINAL
-WHERE status != 'delivered';
+WHERE status NOT IN ('delivered', 'control');
 
 CREATE TABLE abm.identities
 (
