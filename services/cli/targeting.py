@@ -247,7 +247,7 @@ def lift_command(ctx: click.Context, since: datetime | None, horizon_days: int,
     import json
 
     from services.targeting import experiment
-    from services.targeting.lift import lift
+    from services.targeting.lift import lift, table
     from services.warehouse import open_warehouse
     from streams.config import stage_rules
 
@@ -268,46 +268,8 @@ def lift_command(ctx: click.Context, since: datetime | None, horizon_days: int,
         return 0
     print(f"Lift {start:%Y-%m-%d} to {end:%Y-%m-%d} ({horizon_days} days; control group "
           f"assigned {current.assigned_at:%Y-%m-%d} by {current.assigned_by})")
-    print(formatter("table")(*lift_rows(r)))
+    print(formatter("table")(*table(r)))
     return 0
-
-
-def lift_rows(r: dict[str, object]) -> tuple[list[str], list[list[str]]]:
-    """The lift as a table a person reads: a row per measure."""
-    t, c, x = (r[k] for k in ("treatment", "control", "lift"))
-    assert isinstance(t, dict) and isinstance(c, dict) and isinstance(x, dict)
-    cur = r.get("currency") or ""
-
-    def pct(v: object) -> str:
-        return "–" if v is None else f"{float(v):.1%}"  # type: ignore[arg-type]
-
-    def ci(v: object, f: object) -> str:
-        return "" if not v else f" ({f(v[0])}–{f(v[1])})"  # type: ignore[index, operator]
-
-    def money(v: object) -> str:
-        return "–" if v is None else f"{cur} {float(v):,.2f}".strip()  # type: ignore[arg-type]
-
-    def ratio(v: object) -> str:
-        return "–" if v is None else f"{float(v):.2f}x"  # type: ignore[arg-type]
-
-    def days(v: object) -> str:
-        return "–" if v is None else f"{float(v):.1f}"  # type: ignore[arg-type]
-
-    rows = [
-        ["accounts", str(t["accounts"]), str(c["accounts"]), ""],
-        ["engaged share", pct(t["engaged_share"]), pct(c["engaged_share"]),
-         ratio(x["engaged_share"])],
-        ["opportunity rate (95%)", pct(t["opportunity_rate"]) + ci(
-            t["opportunity_rate_ci95"], pct), pct(c["opportunity_rate"]) + ci(
-            c["opportunity_rate_ci95"], pct), ratio(x["opportunity_rate"])],
-        ["pipeline per account (95%)", money(t["pipeline_per_account"]) + ci(
-            t["pipeline_per_account_ci95"], money), money(c["pipeline_per_account"]) + ci(
-            c["pipeline_per_account_ci95"], money), ratio(x["pipeline_per_account"])],
-        ["win rate", pct(t["win_rate"]), pct(c["win_rate"]), ratio(x["win_rate"])],
-        ["median days to opportunity", days(t["median_days_to_opportunity"]),
-         days(c["median_days_to_opportunity"]), ""],
-    ]
-    return ["measure", "treatment", "control", "lift"], rows
 
 
 @click.group(name="audience")

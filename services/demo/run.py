@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from infra import query
 from services import render
@@ -27,7 +27,9 @@ from services.revenue.reports import (
 from services.runtime.local_kafka import LocalKafka, is_local
 from services.runtime.topics_admin import ensure_topics
 from services.runtime.worker import run as run_worker
+from services.targeting import audiences, experiment, store
 from services.targeting.fit import load as load_fit
+from services.targeting.lift import lift, table
 from services.targeting.store import score_accounts
 from services.warehouse import DirectWarehouse, migrate, running_holder
 from streams.alerts.contacts import CONTACTS_SQL, known_contacts, with_names
@@ -44,6 +46,48 @@ def matrix_table(rows: list[tuple[Any, ...]]) -> tuple[list[str], list[list[Any]
         ["-"] if any(g == "-" for g, _ in counts) else [])
     return (["stage", *[f"fit {g}" if g != "-" else "not scored" for g in grades]],
             [[st, *[counts.get((g, st), 0) for g in grades]] for st in reversed(STAGES)])
+
+
+class TargetingDemo(NamedTuple):
+    control_line: str
+    audience_line: str
+    lift_table: tuple[list[str], list[list[str]]]
+    days: int
+
+
+def targeting_demo(s: Settings, wh: DirectWarehouse, seed: int, version: str,
+                   first_day: date) -> TargetingDemo:
+    """A control group (kept if one is in force), an audience export of the MQAs with fit A
+    or B (control accounts left out), and the lift over the demo's days."""
+    current = experiment.in_force(wh.query_params)
+    if current is None:
+        publisher = ReferencePublisher(s)
+        try:
+            current, _ = experiment.assign(
+                wh, lambda rows: publisher.send("control_assignments", rows), 0.1, seed,
+                ["tier"], "pulse demo", reassign=False)
+        finally:
+            publisher.close()
+    control_line = (f"{current.control} of {current.control + current.treatment} target "
+                    f"accounts held out (share {current.share:g}, seed {current.seed}, "
+                    f"stratified by {', '.join(current.stratify) or 'nothing'}); their "
+                    "alerts are recorded, not delivered")
+    accounts = store.audience_accounts(wh.query_params, version, ["mqa"], ["A", "B"], False)
+    folder = s.home_dir / "demo" / "audiences"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "mqa-fit-ab.csv"
+    path.write_text(audiences.files(accounts, "linkedin")[0], encoding="utf-8")
+    store.record_export(wh, "mqa-fit-ab", "linkedin", "stage=mqa grade=A,B surging=0",
+                        [a["account_id"] for a in accounts])
+    ready = audiences.readiness(accounts)
+    audience_line = (f"Audience: {ready.rows} MQA accounts with fit A or B, control left out, "
+                     f"as LinkedIn's company list ({path}; {ready.with_linkedin} with a "
+                     "LinkedIn page; a real list needs at least 300 companies)")
+    since = datetime.combine(first_day, datetime.min.time(), UTC)
+    now = datetime.now(UTC)
+    outcomes, currency = experiment.outcomes(wh.query_params, version, since, now)
+    result = {**lift(outcomes, current.seed), "currency": currency}
+    return TargetingDemo(control_line, audience_line, table(result), (now - since).days + 1)
 
 
 def run_demo(s: Settings, days: int, seed: int, serve: bool = False) -> int:
@@ -105,6 +149,7 @@ def run_demo(s: Settings, days: int, seed: int, serve: bool = False) -> int:
         print(f"     stages   {stages.version}: {len(changes)} changes replayed over the "
               "events, with the deals")
         matrix = wh.query_params(query("web_fit_matrix"), {"stages": stages.version})
+        held = targeting_demo(s, wh, seed, stages.version, first_day)
         weights = Weights(s.influence_u_shaped, s.influence_w_shaped, s.influence_half_life_days)
         everything = (datetime(1970, 1, 1, tzinfo=UTC), datetime(9999, 1, 1, tzinfo=UTC))
         influenced = influence_report(wh.query_params, "w_shaped", "channel",
@@ -138,6 +183,11 @@ def run_demo(s: Settings, days: int, seed: int, serve: bool = False) -> int:
     print(render.table(top.columns, top.rows))
     print("\nFit x engagement (accounts by journey stage and fit grade; the web app's / page)")
     print(render.table(*matrix_table(matrix)))
+    print(f"\nControl group: {held.control_line}")
+    print(held.audience_line)
+    print(f"\nLift over the demo's {held.days} days, as if the control group had been held "
+          "out from the start (pulse lift --since; the /program page)")
+    print(render.table(*held.lift_table))
     print("\nSales alerts (surges against each account's own usual level, and MQA entries)")
     print(render.table(alerts.columns[:-1], alert_rows) if alert_rows else "(none)")
     print("\nAttribution by channel (people only)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import re
 import secrets
 import time
 from collections.abc import Callable, MutableMapping
@@ -25,6 +26,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from services.revenue.influence import MODELS, Weights
+from services.targeting import audiences, store
 from services.warehouse import WarehouseBusy
 from services.web import data, format
 from services.web.auth import SESSION_SECONDS, Access, Revocations, Throttle, verify_password
@@ -125,6 +127,32 @@ class WebApp:
         name = "alerts_rows.html" if p.get("partial") else "alerts.html"
         return self.render(request, name, f=f, listing=listing, owners=owners, tiers=tiers,
                            kinds=kinds, query=_query_without_page(p), live=_live_url(request))
+
+    async def program(self, request: Request) -> Response:
+        view = await run_in_threadpool(data.program_page, self.read, self.stages.version,
+                                       self.clock())
+        matrix = await run_in_threadpool(data.fit_matrix, self.read, self.stages.version)
+        return self.render(request, "program.html", v=view, grades=matrix.grades,
+                           stages=list(reversed(STAGES)))
+
+    async def audience(self, request: Request) -> Response:
+        """The same files as `pulse audience export` (control accounts never in them), as
+        a download; ``part`` picks the file of a list over 300,000 accounts."""
+        p = request.query_params
+        fmt = p.get("format", "linkedin") if p.get("format") in audiences.FORMATS else "linkedin"
+        stages = [s for s in p.getlist("stage") if s in STAGES]
+        grades = [g[:16] for g in p.getlist("grade") if g]
+        accounts = await run_in_threadpool(
+            store.audience_accounts, lambda sql, params: [tuple(r.values()) for r in
+                                                          self.read(sql, params)],
+            self.stages.version, stages, grades, p.get("surging") == "1")
+        parts = audiences.files(accounts, fmt)
+        part = min(_page(p.get("part")), len(parts))
+        name = re.sub(r"[^A-Za-z0-9_.-]", "-", p.get("name", "") or "audience")[:100]
+        suffix = f"-{part}" if part > 1 else ""
+        return Response(parts[part - 1], media_type="text/csv; charset=utf-8", headers={
+            "Content-Disposition": f'attachment; filename="{name}{suffix}.csv"',
+            "X-Audience-Accounts": str(len(accounts)), "X-Audience-Files": str(len(parts))})
 
     async def pipeline(self, request: Request) -> Response:
         p = request.query_params
@@ -304,6 +332,8 @@ def create_app(read: data.Reader, access: Access, secret: str, lag: LagMonitor |
         Route("/accounts/{account_id:path}", web.account),
         Route("/alerts", web.alerts),
         Route("/pipeline", web.pipeline),
+        Route("/program", web.program),
+        Route("/audiences.csv", web.audience),
         Route("/ops", web.ops),
         Route("/login", web.login, methods=["GET", "POST"]),
         Route("/logout", web.logout, methods=["POST"]),

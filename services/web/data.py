@@ -124,6 +124,52 @@ def fit_matrix(read: Reader, stages: str) -> Matrix:
                   list(reversed(STAGES)), counts)
 
 
+@dataclass(frozen=True)
+class ProgramView:
+    assignment: Any  # experiment.InForce | None
+    lift: dict[str, Any] | None
+    lift_rows: tuple[list[str], list[list[str]]] | None
+    coverage: list[Row]
+    stages: dict[str, Any]  # chart data: x (week ends) and a series per stage
+    error: str = ""
+
+
+def program_page(read: Reader, stages: str, now: datetime, horizon_days: int = 90
+                 ) -> ProgramView:
+    """Lift of the control group in force over its first ``horizon_days``, coverage per arm
+    and stage counts at the last 12 week ends."""
+    from services.targeting import experiment
+    from services.targeting.lift import lift, table
+
+    def tuples(sql: str, parameters: dict[str, Any]) -> list[tuple[Any, ...]]:
+        return [tuple(r.values()) for r in read(sql, parameters)]
+
+    current = experiment.in_force(tuples)
+    result, rows, error = None, None, ""
+    if current is not None:
+        since = current.assigned_at
+        try:
+            outcomes, currency = experiment.outcomes(tuples, stages, since,
+                                                     since + timedelta(days=horizon_days))
+        except ValueError as err:  # amounts in several currencies and no rates
+            error = str(err)
+        else:
+            result = {**lift(outcomes, current.seed), "currency": currency}
+            rows = table(result)
+    coverage = run(read, "web_program_coverage", stages=stages)
+    total = sum(int(c["accounts"]) for c in coverage)
+    counts: dict[tuple[datetime, str], int] = {}
+    for r in run(read, "web_program_stages", stages=stages, until=now, weeks=12):
+        counts[(r["week_end"], r["stage"])] = int(r["accounts"])
+    weeks = sorted({w for w, _ in counts}) or [now]
+    series = {s: [counts.get((w, s), 0) for w in weeks] for s in reversed(STAGES)}
+    series["unaware"] = [total - sum(counts.get((w, s), 0) for s in STAGES if s != "unaware")
+                         for w in weeks]
+    chart = {"x": [int(w.replace(tzinfo=UTC).timestamp()) if w.tzinfo is None
+                   else int(w.timestamp()) for w in weeks], "series": series}
+    return ProgramView(current, result, rows, coverage, chart, error)
+
+
 def owners_and_tiers(read: Reader) -> tuple[list[str], list[str]]:
     rows = run(read, "web_filter_choices")
     return sorted(rows[0]["owners"]), sorted(rows[0]["tiers"])

@@ -27,7 +27,7 @@ from tests.conftest import PULSE, PulseEnv, wait_for
 from tests.support.services import chromium, wait_serving
 
 pytestmark = pytest.mark.integration
-PAGES = ("/", "/alerts", "/pipeline", "/ops")
+PAGES = ("/", "/alerts", "/pipeline", "/program", "/ops")
 
 
 def serve(env: PulseEnv) -> tuple[subprocess.Popen[str], str]:
@@ -174,6 +174,34 @@ def test_fit_by_engagement_matrix_counts_match_clickhouse_and_link_to_their_list
     page.wait_for_url("**stage=unaware*")
     unaware = sum(n for k, n in want.items() if k.endswith("/unaware"))
     assert page.locator("table.accounts tbody tr").count() == unaware
+    assert page.errors == []
+
+
+def test_program_page_lift_is_the_clis_and_its_audience_download_the_cli_file(
+        demo, site, page, tmp_path):
+    cli = json.loads(demo.cli("lift", "--format", "json").stdout)
+    page.goto(site + "/program")
+    lift = page.locator("table[data-table=lift]")
+    accounts = lift.locator("tr[data-measure=accounts] td").all_inner_texts()
+    assert accounts[:2] == [str(cli["treatment"]["accounts"]), str(cli["control"]["accounts"])]
+    rate = lift.locator("tr[data-measure='opportunity rate (95%)'] td").all_inner_texts()[0]
+    assert rate.startswith(f"{cli['treatment']['opportunity_rate']:.1%}")
+    coverage = {r["arm"]: int(r["n"]) for r in ch(demo, "SELECT arm, count() AS n FROM "
+                                                  "abm.control_current GROUP BY arm")}
+    shown = page.locator("tr[data-arm=control] td").first.inner_text()
+    assert int(shown) == coverage["control"]
+    page.wait_for_selector("#stage-weeks-title")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download").click()
+    got = download.value.path().read_text()
+    demo.cli("audience", "export", "web-check", "--stage", "mqa", "--grade", "A,B", "--force",
+             "--out", str(tmp_path))
+    assert got == (tmp_path / "web-check.csv").read_text()
+    control = {r["account_id"] for r in ch(demo, "SELECT account_id FROM abm.control_current "
+                                                 "WHERE arm = 'control'")}
+    names = {r["name"] for r in ch(demo, "SELECT account_id, name FROM abm.accounts FINAL")
+             if r["account_id"] in control}
+    assert not any(line.split(",")[0] in names for line in got.splitlines()[1:])
     assert page.errors == []
 
 

@@ -259,3 +259,30 @@ def test_a_control_accounts_alert_reads_not_worked(read):
         text = client.get(path).text
         assert text.count("control: not worked") == 2, path  # the account, the delivery
         assert '<span class="badge bad">control</span>' not in text
+
+
+def test_program_page_shows_the_control_group_coverage_and_stages(read):
+    client = app(read, Access({}, "", secure_cookies=False))
+    page = client.get("/program")
+    assert page.status_code == 200
+    text = page.text
+    assert "Control group of 1 accounts (0 worked), assigned by ann" in text
+    assert 'data-measure="accounts"' in text
+    assert '<tr data-arm="control"><th scope="row">Control (not worked)</th>' in text
+    assert '<tr data-arm="all">' in text  # ../alerts was never assigned
+    assert 'data-chart="daily"' in text and "Accounts per journey stage" in text
+
+
+def test_audience_download_is_the_cli_file_without_control_accounts(read):
+    client = app(read, Access({}, "", secure_cookies=False))
+    linkedin = client.get("/audiences.csv?name=q4&stage=mqa&grade=B")
+    assert linkedin.status_code == 200
+    assert linkedin.headers["content-disposition"] == 'attachment; filename="q4.csv"'
+    assert linkedin.headers["x-audience-accounts"] == "0"  # acme, the MQA, is in control
+    assert linkedin.text == ("companyname,companywebsite,companyemaildomain,"
+                             "linkedincompanypageurl,stocksymbol,industry,city,state,"
+                             "companycountry,zipcode\n")
+    plain = client.get("/audiences.csv?format=csv&name=../../etc")
+    assert plain.headers["content-disposition"] == 'attachment; filename="..-..-etc.csv"'
+    assert [line.split(",")[0] for line in plain.text.splitlines()] == ["account_id",
+                                                                        "../alerts"]
