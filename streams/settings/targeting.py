@@ -18,7 +18,7 @@ class TargetingSettings(BaseSettings):
         "", description="Path of the journey-stage rules (TOML); empty: "
         "infra/targeting/stages.toml. Change them, then `pulse stages replay`.")
     stage_interval_seconds: float = Field(
-        30.0, gt=0, description="How often the surge role evaluates journey stages, at the "
+        60.0, gt=0, description="How often the surge role evaluates journey stages, at the "
         "pipeline's event-time watermark.")
     fit_min_won: int = Field(
         50, ge=1, description="`pulse fit learn` refuses with fewer won accounts than this.")

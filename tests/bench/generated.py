@@ -30,7 +30,7 @@ SELECT
     '' AS visitor_key, '' AS email_domain, '203.0.113.0' AS ip,
     concat('https://vendor.example/',
            ['pricing', 'docs', 'blog/post', 'demo'][1 + rand(8) % 4]) AS url,
-    '' AS url_class,
+    if(channel = 'web', ['pricing', 'docs', 'blog', 'demo'][1 + rand(8) % 4], '') AS url_class,
     if({web_campaigns} OR channel != 'web', concat('c-', toString(rand(9) % 40)), '')
         AS campaign_id,
     'linkedin' AS platform, (1 + rand(10) % 5) AS score, '' AS persona,
