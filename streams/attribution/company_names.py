@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from cleanco import basename
+from cleanco.clean import normalized, prepare_default_terms, strip_punct, strip_tail
 from rapidfuzz import fuzz, process
 
 ABBREVIATIONS = {
@@ -43,25 +43,64 @@ _PUNCT = re.compile(r"[^\w&'/]+")
 _DOTTED = re.compile(r"\b(?:[a-z]\.){2,}")  # "s.a.s." -> "sas", "g.m.b.h." -> "gmbh"
 
 
+def _suffix_terms() -> dict[str, tuple[tuple[int, int, list[str]], ...]]:
+    """cleanco's legal terms by their last word, each with its place in cleanco's order."""
+    by_last: dict[str, list[tuple[int, int, list[str]]]] = {}
+    for order, (size, parts) in enumerate(prepare_default_terms()):
+        by_last.setdefault(parts[-1], []).append((order, size, parts))
+    return {k: tuple(v) for k, v in by_last.items()}
+
+
+_SUFFIXES = _suffix_terms()
+
+
+def basename(name: str) -> str:
+    """cleanco's ``basename`` (legal suffixes removed), exactly, but a tail is compared only
+    with the terms ending in its last word instead of with all 321 in turn: the first
+    matching term at or after the last one removed is the one cleanco's loop removes."""
+    name = strip_tail(name)
+    parts = name.split()
+    nparts = [strip_punct(p) for p in normalized(name).split()]
+    after = 0
+    while nparts:
+        for order, size, term in _SUFFIXES.get(nparts[-1], ()):
+            if order >= after and nparts[-size:] == term:
+                del nparts[-size:]
+                del parts[-size:]
+                after = order + 1
+                break
+        else:
+            break
+    return strip_tail(" ".join(parts))
+
+
 def _fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-@lru_cache(maxsize=65536)
 def normalise(name: str, generic: bool = False) -> str:
     """The comparable core of a company name: 'Tark Tarkvara OÜ' -> 'tark tarkvara';
     with ``generic``, words such as Holding or Group are kept ('ABN Amro Holding N.V.' ->
     'abn amro holding'): what tells an exact name from a near one."""
+    return normalised(name)[1 if generic else 0]
+
+
+@lru_cache(maxsize=65536)
+def normalised(name: str) -> tuple[str, str]:
+    """Both forms of ``normalise`` from one pass: (core, with generic words)."""
     text = unicodedata.normalize("NFKC", name).strip()
     text = basename(basename(text))  # twice: "Wonka GmbH & Co. KG"
     text = _fold(text).casefold()
     text = _DOTTED.sub(lambda m: m.group(0).replace(".", "") + " ", text)
     tokens = [ABBREVIATIONS.get(t, t) for t in _PUNCT.split(text) if t]
-    for drop in (LEGAL,) if generic else (LEGAL, GENERIC):
-        kept = [t for t in tokens if t not in drop]
-        tokens = kept or tokens
-    return " ".join(tokens)
+    tokens = [t for t in tokens if t not in LEGAL] or tokens
+    core = [t for t in tokens if t not in GENERIC] or tokens
+    return " ".join(core), " ".join(tokens)
+
+
+def _sorted_words(text: str) -> str:
+    return " ".join(sorted(text.split()))
 
 
 def trigrams(text: str) -> set[str]:
@@ -99,14 +138,14 @@ class CompanyNameIndex:
         self.full: list[str] = []  # sorted words, generic ones kept: exact means equal
         self.words: list[frozenset[str]] = []
         for account_id, name in accounts:
-            key = normalise(name)
+            key, generic = normalised(name)
             if not key:
                 continue
             index = len(self.ids)
             self.ids.append(account_id)
             self.names.append(name)
             self.keys.append(key)
-            self.full.append(" ".join(sorted(normalise(name, generic=True).split())))
+            self.full.append(" ".join(sorted(generic.split())))
             self.words.append(frozenset(self.full[-1].split()))
             for gram in trigrams(key):
                 postings.setdefault(gram, []).append(index)
@@ -120,6 +159,19 @@ class CompanyNameIndex:
         self.common_tokens = frozenset(t for t, n in token_df.items()
                                        if n >= max(5, len(self.ids) // 200))
         self.cores = [self._core(k) for k in self.keys]
+        self._exact: dict[str, set[int]] = {}  # a typed name's sorted words -> exact names
+        for i, f in enumerate(self.full):
+            self._exact.setdefault(f, set()).add(i)
+        # Words sorted (token_sort_ratio's first step, done once), fancy-indexed per lookup.
+        self._keys = np.array([_sorted_words(k) for k in self.keys], dtype=object)
+        self._cores = np.array([_sorted_words(c) for c in self.cores], dtype=object)
+        word_postings: dict[str, list[int]] = {}
+        for i, ws in enumerate(self.words):
+            for w in ws:
+                word_postings.setdefault(w, []).append(i)
+        self._with_word = {w: frozenset(p) for w, p in word_postings.items()}
+        rank = {a: r for r, a in enumerate(sorted(set(self.ids)))}
+        self._id_rank = np.array([rank[a] for a in self.ids], dtype=np.int64)
         # The index never changes (a reference load builds a new one) and the same typed
         # names recur (one company's many clicks), so each is looked up once.
         self._memo: dict[str, NameMatch] = {}
@@ -135,29 +187,28 @@ class CompanyNameIndex:
         lists = [self._postings[g] for g in trigrams(key) if g in self._postings]
         if not lists:
             return []
-        counts = np.bincount(np.concatenate(lists), minlength=len(self.ids))
+        # Counted over the postings touched (a few thousand), not over every name.
+        names, counts = np.unique(np.concatenate(lists), return_counts=True)
         # Names sharing at least half as many trigrams as the best one; a threshold and a
         # small sort, because argpartition over mostly-zero counts is slow.
-        idx = np.flatnonzero(counts >= max(1, int(counts.max()) // 2))
+        keep = counts >= max(1, int(counts.max()) // 2)
+        idx, counts = names[keep], counts[keep]
         if len(idx) > self.max_candidates:
-            idx = idx[np.argsort(counts[idx], kind="stable")[-self.max_candidates:]]
-        return [int(i) for i in idx]
+            idx = idx[np.argsort(counts, kind="stable")[-self.max_candidates:]]
+        return idx.tolist()
 
-    def _scores(self, name: str, key: str, core: str,
-                idx: list[int]) -> list[tuple[int, float]]:
+    def _scores(self, key: str, core: str, full: str, idx: list[int]) -> list[float]:
         """Each candidate's score: mostly the distinctive words, partly the whole name; 100
         only for an exact name (generic words and all). The fuzzy ratios of all candidates
-        are computed in one call each."""
-        if not idx:
-            return []
-        whole = process.cdist([key], [self.keys[i] for i in idx], scorer=fuzz.token_sort_ratio,
+        are computed in one call each, and combined as arrays."""
+        # token_sort_ratio is ratio of the words sorted: the stored sides are sorted once.
+        whole = process.cdist([_sorted_words(key)], self._keys[idx], scorer=fuzz.ratio,
                               dtype=np.float64)[0]
-        distinctive = process.cdist([core], [self.cores[i] for i in idx],
-                                    scorer=fuzz.token_sort_ratio, dtype=np.float64)[0]
-        full = " ".join(sorted(normalise(name, generic=True).split()))
-        return [(i, 100.0 if full == self.full[i] else round(min(99.9, 0.75 * float(d)
-                                                                 + 0.25 * float(w)), 1))
-                for i, d, w in zip(idx, distinctive, whole, strict=True)]
+        distinctive = process.cdist([_sorted_words(core)], self._cores[idx], scorer=fuzz.ratio,
+                                    dtype=np.float64)[0]
+        mixed = np.minimum(99.9, 0.75 * distinctive + 0.25 * whole).tolist()
+        exact = self._exact.get(full, ())
+        return [100.0 if i in exact else round(m, 1) for i, m in zip(idx, mixed, strict=True)]
 
     def lookup(self, name: str) -> NameMatch:
         match = self._memo.get(name)
@@ -168,19 +219,30 @@ class CompanyNameIndex:
         return match
 
     def _lookup(self, name: str) -> NameMatch:
-        key = normalise(name)
-        core = self._core(key)
-        scored = self._scores(name, key, core, self._candidates(key))
-        scored.sort(key=lambda c: (-c[1], self.ids[c[0]]))
-        # Best first; several rows of one account (aliases) count as one candidate.
+        key, generic = normalised(name)
+        typed = generic.split()
+        full = " ".join(sorted(typed))
+        idx = self._candidates(key)
+        if not idx:
+            return NameMatch("", name, key, (), "no_candidates")
+        scores = self._scores(key, self._core(key), full, idx)
+        # Best first, ties by account id; several rows of one account (aliases) count as
+        # one candidate.
+        order = np.lexsort((self._id_rank[idx], -np.asarray(scores))).tolist()
         best: dict[str, NameCandidate] = {}
-        covering: set[str] = set()  # accounts with a name holding every word typed
-        typed = set(normalise(name, generic=True).split())
-        for i, score in scored:
-            if typed <= self.words[i]:
-                covering.add(self.ids[i])
-            if self.ids[i] not in best and len(best) < 3:
-                best[self.ids[i]] = NameCandidate(self.ids[i], self.names[i], score)
+        for j in order:
+            i = idx[j]
+            if self.ids[i] not in best:
+                best[self.ids[i]] = NameCandidate(self.ids[i], self.names[i], scores[j])
+                if len(best) == 3:
+                    break
+        # Accounts among the candidates whose name holds every word typed.
+        holding = set(idx)
+        for w in sorted(set(typed), key=lambda w: len(self._with_word.get(w, ()))):
+            holding &= self._with_word.get(w, frozenset())
+            if not holding:
+                break
+        covering = {self.ids[i] for i in holding}
         ranked = tuple(best.values())
         if not ranked:
             return NameMatch("", name, key, (), "no_candidates")

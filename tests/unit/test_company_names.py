@@ -58,3 +58,36 @@ def test_unknown_company_is_no_match_with_candidates_as_evidence(index):
     assert (m.account_id, m.reason) == ("", "below_cutoff")
     assert m.candidates and m.candidates[0].account_id.startswith("acme")
     assert index.lookup("Zzyzx").reason == "no_candidates"
+
+
+# cleanco's basename, against the faster one company_names uses: the same answer for names
+# made of real legal terms (cleanco's own list, in any case and punctuation) and words.
+from cleanco import basename as cleanco_basename  # noqa: E402
+from cleanco.clean import get_unique_terms  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from streams.attribution.company_names import basename  # noqa: E402
+
+LEGAL_TERMS = sorted(get_unique_terms())
+WORDS = st.one_of(st.sampled_from(LEGAL_TERMS),
+                  st.sampled_from(LEGAL_TERMS).map(str.upper),
+                  st.sampled_from(LEGAL_TERMS).map(lambda t: t.replace(".", "")),
+                  st.sampled_from(["Acme", "Tark", "Société", "Générale", "&", "Co.", ",",
+                                   "Wonka", "Zürich", "Ltd.,", "S.A", "-", "Ö"]),
+                  st.text(min_size=1, max_size=6))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(WORDS, min_size=0, max_size=7).map(" ".join))
+def test_basename_is_cleancos(name):
+    assert basename(name) == cleanco_basename(name)
+
+
+@pytest.mark.parametrize("name", [
+    "Wonka GmbH & Co. KG", "Acme Holding AG Ltd", "Telefonaktiebolaget L M Ericsson",
+    "Tallinna Vesi AS", "AB Volvo (publ)", "Nokia Oyj", "Samsung Electronics Co., Ltd.",
+    "Banco Santander, S.A.", "ABN AMRO Bank N.V.", "Siemens Aktiengesellschaft",
+    "Toyota Motor Kabushiki Kaisha", "Daddy & Sons, Ltd.", "Ltd", "", "   ", "Inc. Inc. Inc."])
+def test_basename_matches_cleanco_on_real_names(name):
+    assert basename(name) == cleanco_basename(name)
