@@ -9,15 +9,15 @@ hand-written one: there is no score a person cannot take apart.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from infra import TARGETING_DIR
+from streams import rules_files
 
 DEFAULT_FIT = TARGETING_DIR / "fit.toml"
 
@@ -158,14 +158,4 @@ def explain(rules: FitRules, fit: Fit) -> list[str]:
 
 
 def load(path: Path | None = None) -> FitRules:
-    path = path or DEFAULT_FIT
-    try:
-        raw = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as err:
-        raise ValueError(f"{path}: not TOML: {err}") from err
-    try:
-        return FitRules.model_validate(raw)
-    except ValidationError as err:
-        problems = "; ".join(
-            f"{'.'.join(str(x) for x in e['loc']) or 'file'}: {e['msg']}" for e in err.errors())
-        raise ValueError(f"{path}: {problems}") from None
+    return rules_files.load(path or DEFAULT_FIT, FitRules)

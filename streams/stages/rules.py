@@ -18,13 +18,13 @@ of them for one tier. Pure: the facts come from the warehouse (``streams.stages.
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from infra import TARGETING_DIR
+from streams import rules_files
 
 DEFAULT_STAGES = TARGETING_DIR / "stages.toml"
 STAGES = ("unaware", "aware", "engaged", "mqa", "opportunity", "customer")  # low to high
@@ -69,7 +69,7 @@ class StageRules(BaseModel):
             try:
                 self.for_tier(tier)
             except ValidationError as err:
-                raise ValueError(f"tiers.{tier}: {_problems(err)}") from None
+                raise ValueError(f"tiers.{tier}: {rules_files.problems(err)}") from None
         return self
 
     def for_tier(self, tier: str) -> Thresholds:
@@ -131,18 +131,5 @@ def stage_of(facts: Facts, rules: StageRules) -> Stage:
     return Stage("unaware", seen)
 
 
-def _problems(err: ValidationError) -> str:
-    return "; ".join(f"{'.'.join(str(x) for x in e['loc']) or 'file'}: {e['msg']}"
-                     for e in err.errors())
-
-
 def load(path: Path | None = None) -> StageRules:
-    path = path or DEFAULT_STAGES
-    try:
-        raw = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as err:
-        raise ValueError(f"{path}: not TOML: {err}") from err
-    try:
-        return StageRules.model_validate(raw)
-    except ValidationError as err:
-        raise ValueError(f"{path}: {_problems(err)}") from None
+    return rules_files.load(path or DEFAULT_STAGES, StageRules)

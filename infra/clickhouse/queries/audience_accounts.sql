@@ -15,13 +15,7 @@ FROM
 ) AS a
 LEFT JOIN (SELECT account_id, grade, score FROM abm.account_fit FINAL) AS f
     ON f.account_id = a.account_id
-LEFT JOIN
-(
-    SELECT account_id, argMax(stage, changed_at) AS stage
-    FROM abm.account_stage_changes FINAL
-    WHERE rules_version = {version:String}
-    GROUP BY account_id
-) AS g ON g.account_id = a.account_id
+LEFT JOIN abm.account_stages(version = {version:String}) AS g ON g.account_id = a.account_id
 WHERE (empty({stages:Array(String)}) OR has({stages:Array(String)}, if(g.stage = '', 'unaware', g.stage)))
   AND (empty({grades:Array(String)}) OR has({grades:Array(String)}, f.grade))
   AND ({surging:UInt8} = 0 OR a.account_id IN

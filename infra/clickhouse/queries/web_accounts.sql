@@ -40,13 +40,7 @@ LEFT JOIN abm.account_summary AS r ON r.account_id = a.account_id
 LEFT JOIN status AS s ON s.account_id = a.account_id
 LEFT JOIN (SELECT account_id, grade, score FROM abm.account_fit FINAL) AS f
     ON f.account_id = a.account_id
-LEFT JOIN
-(
-    SELECT account_id, argMax(stage, changed_at) AS stage
-    FROM abm.account_stage_changes FINAL
-    WHERE rules_version = {stages:String}
-    GROUP BY account_id
-) AS g ON g.account_id = a.account_id
+LEFT JOIN abm.account_stages(version = {stages:String}) AS g ON g.account_id = a.account_id
 WHERE ({tier:String} = '' OR a.tier = {tier:String})
   AND ({grade:String} = '' OR f.grade = {grade:String}
        OR ({grade:String} = '-' AND f.grade = ''))

@@ -5,11 +5,5 @@ SELECT f.grade AS grade, if(g.stage = '', 'unaware', g.stage) AS stage, count() 
 FROM (SELECT account_id FROM abm.accounts FINAL) AS a
 LEFT JOIN (SELECT account_id, grade FROM abm.account_fit FINAL) AS f
     ON f.account_id = a.account_id
-LEFT JOIN
-(
-    SELECT account_id, argMax(stage, changed_at) AS stage
-    FROM abm.account_stage_changes FINAL
-    WHERE rules_version = {stages:String}
-    GROUP BY account_id
-) AS g ON g.account_id = a.account_id
+LEFT JOIN abm.account_stages(version = {stages:String}) AS g ON g.account_id = a.account_id
 GROUP BY grade, stage

@@ -6,12 +6,6 @@ SELECT c.arm AS arm, count() AS accounts,
        countIf(g.stage IN ('engaged', 'mqa', 'opportunity', 'customer')) AS engaged
 FROM (SELECT account_id FROM abm.accounts FINAL) AS a
 LEFT JOIN (SELECT account_id, arm FROM abm.control_current) AS c ON c.account_id = a.account_id
-LEFT JOIN
-(
-    SELECT account_id, argMax(stage, changed_at) AS stage
-    FROM abm.account_stage_changes FINAL
-    WHERE rules_version = {stages:String}
-    GROUP BY account_id
-) AS g ON g.account_id = a.account_id
+LEFT JOIN abm.account_stages(version = {stages:String}) AS g ON g.account_id = a.account_id
 GROUP BY arm
 ORDER BY arm

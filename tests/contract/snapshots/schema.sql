@@ -255,6 +255,16 @@ ENGINE = ReplacingMergeTree(recorded_at)
 ORDER BY (rules_version, account_id, changed_at)
 SETTINGS index_granularity = 8192;
 
+CREATE VIEW abm.account_stages
+AS SELECT
+    account_id,
+    argMax(stage, changed_at) AS stage,
+    max(changed_at) AS since
+FROM abm.account_stage_changes
+FINAL
+WHERE rules_version = {version:String}
+GROUP BY account_id;
+
 CREATE TABLE abm.account_summary
 (
     `account_id` String,
