@@ -13,21 +13,14 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from kafka.partitioner.default import murmur2
-
 from streams.config import stage_rules
 from streams.retries import retrying
 from streams.stages import store
+from streams.surge.activity import activity_partition
 from streams.surge.agent import SurgeDetection
 from streams.surge.store import utc
 
 log = logging.getLogger("pulse.stages")
-
-
-def partition_of(account_id: str, partitions: int) -> int:
-    """The activity partition an account's touches go to (the producer's default
-    partitioner: murmur2 of the key)."""
-    return (murmur2(account_id.encode()) & 0x7FFFFFFF) % partitions
 
 
 class StageEvaluation:
@@ -43,14 +36,14 @@ class StageEvaluation:
 
     def owner(self) -> Callable[[str], bool] | None:
         """Whether this worker owns an account now; None when it owns nothing."""
-        consumer = self.app.consumer
-        mine = {tp.partition for tp in consumer.assignment() if tp.topic == self.topic}
-        total = consumer.topic_partitions(self.topic)
-        if not mine or not total:
+        mine = {tp.partition for tp in self.app.consumer.assignment()
+                if tp.topic == self.topic}
+        total = self.surge.settings.input_partitions  # as the pipeline partitions activity
+        if not mine:
             return None
-        if len(mine) == total:
+        if len(mine) >= total:
             return lambda _: True
-        return lambda account_id: partition_of(account_id, total) in mine
+        return lambda account_id: activity_partition(account_id, total) in mine
 
     def _write(self, table: str, columns: list[str], rows: list[list[Any]]) -> None:
         self.surge.sink.insert(table, rows, columns)

@@ -118,3 +118,29 @@ def test_changes_are_only_the_accounts_whose_stage_moved():
     assert [(c.account_id, c.previous_stage, c.stage) for c in found] == [
         ("seen", "engaged", "aware")]
 
+
+
+def test_each_account_is_evaluated_by_the_one_worker_owning_its_activity_partition():
+    from types import SimpleNamespace
+
+    from faust.types import TP
+
+    from streams.stages.live import StageEvaluation
+    from streams.surge.activity import activity_partition
+
+    def worker(partitions: set[int]) -> StageEvaluation:
+        ev = StageEvaluation.__new__(StageEvaluation)
+        ev.topic = "account_activity"
+        ev.surge = SimpleNamespace(settings=SimpleNamespace(input_partitions=4))
+        ev.app = SimpleNamespace(consumer=SimpleNamespace(assignment=lambda: {
+            TP("account_activity", p) for p in partitions} | {TP("other", 0)}))
+        return ev
+
+    first, second = worker({0, 3}).owner(), worker({1, 2}).owner()
+    assert first is not None and second is not None
+    accounts = [f"acc-{i}" for i in range(200)]
+    assert all(first(a) != second(a) for a in accounts)
+    assert all(first(a) == (activity_partition(a, 4) in {0, 3}) for a in accounts)
+    assert worker(set()).owner() is None
+    alone = worker({0, 1, 2, 3}).owner()
+    assert alone is not None and all(alone(a) for a in accounts)
