@@ -144,3 +144,39 @@ def test_each_account_is_evaluated_by_the_one_worker_owning_its_activity_partiti
     assert worker(set()).owner() is None
     alone = worker({0, 1, 2, 3}).owner()
     assert alone is not None and all(alone(a) for a in accounts)
+
+
+def test_a_failed_stage_evaluation_is_logged_and_the_next_tick_runs(caplog):
+    import asyncio
+    import time
+    from types import SimpleNamespace
+
+    from faust.types import TP
+
+    from streams.stages.live import StageEvaluation
+
+    answers: list[object] = [ValueError("a row the query cannot read")]
+
+    def query(sql: str, parameters: dict | None = None) -> list:
+        if answers:
+            raise answers.pop()  # type: ignore[misc]
+        return []
+
+    async def blocking(fn, *args):
+        return fn(*args)
+
+    ev = StageEvaluation.__new__(StageEvaluation)
+    ev.topic, ev.rules, ev.evaluations, ev.changes = "account_activity", RULES, 0, 0
+    ev.lock = asyncio.Lock()
+    ev.app = SimpleNamespace(consumer=SimpleNamespace(
+        assignment=lambda: {TP("account_activity", p) for p in range(4)}))
+    ev.surge = SimpleNamespace(
+        settings=SimpleNamespace(input_partitions=4), blocking=blocking,
+        sources=SimpleNamespace(low=lambda wall: time.time() - 60), infos=dict,
+        sink=SimpleNamespace(query=query, insert=lambda *a: None),
+        store=SimpleNamespace(save_alerts=lambda alerts: 0), stats=SimpleNamespace(alerts=0))
+    asyncio.run(ev.tick())
+    assert ev.evaluations == 0
+    assert "stage evaluation failed; the next tick tries again" in caplog.text
+    asyncio.run(ev.tick())
+    assert ev.evaluations == 1
