@@ -13,6 +13,10 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+from aiokafka.errors import KafkaError
+from clickhouse_connect.driver.exceptions import ClickHouseError
+from faust.exceptions import ProducerSendError
+
 from streams.config import stage_rules
 from streams.retries import retrying
 from streams.stages import store
@@ -78,8 +82,12 @@ class StageEvaluation:
                 await fut
             await retrying(partial(s.blocking, store.save, self._write, ev.changes), log,
                            "saving stage changes failed; retrying")
-        except Exception as err:  # noqa: BLE001 - one failed evaluation must not stop the role
+        except (ValueError, ClickHouseError) as err:  # the data (the world is retried above)
             log.error("stage evaluation failed; the next tick tries again", exc_info=err)
+            return
+        except (ProducerSendError, KafkaError, OSError) as err:  # the world, sending alerts
+            log.warning("sending mqa alerts failed; the next tick tries again",
+                        extra={"error": str(err)})
             return
         if ev.baseline and ev.changes:
             log.info("stage rules without history: recorded a baseline, no alerts "

@@ -146,7 +146,7 @@ def test_each_account_is_evaluated_by_the_one_worker_owning_its_activity_partiti
     assert alone is not None and all(alone(a) for a in accounts)
 
 
-def test_a_failed_stage_evaluation_is_logged_and_the_next_tick_runs(caplog):
+def test_a_data_failure_is_logged_and_the_next_tick_runs_but_a_bug_is_raised(caplog):
     import asyncio
     import time
     from types import SimpleNamespace
@@ -180,3 +180,6 @@ def test_a_failed_stage_evaluation_is_logged_and_the_next_tick_runs(caplog):
     assert "stage evaluation failed; the next tick tries again" in caplog.text
     asyncio.run(ev.tick())
     assert ev.evaluations == 1
+    answers.append(KeyError("a bug of ours"))  # not about the data: fails loudly
+    with pytest.raises(KeyError, match="a bug of ours"):
+        asyncio.run(ev.tick())
