@@ -172,3 +172,13 @@ def wait_for(predicate: Any, timeout: float = 60.0, interval: float = 0.3,
             return result
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+
+
+@pytest.fixture
+def accepting_receiver() -> Iterator[Any]:
+    """A webhook endpoint that takes every alert at the first attempt."""
+    from tests.support.webhooks import Receiver
+
+    r = Receiver()
+    yield r
+    r.close()

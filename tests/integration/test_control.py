@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,7 +14,8 @@ from kafka import KafkaConsumer, TopicPartition
 from scipy.stats import binomtest
 
 from tests.conftest import PulseEnv
-from tests.integration.test_alerts import Receiver, configure, visit
+from tests.integration.test_alerts import configure, visit
+from tests.support.webhooks import Receiver
 
 pytestmark = pytest.mark.integration
 
@@ -27,20 +27,14 @@ ACCOUNTS = ("account_id,name,domains,ip_ranges,tier,industry,employees,country,l
 NOW = datetime.now(UTC).replace(microsecond=0)
 
 
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    r = Receiver()
-    yield r
-    r.close()
-
-
 def arms(env: PulseEnv) -> dict[str, str]:
     return {r["account_id"]: r["arm"] for r in env.query(
         "SELECT account_id, arm FROM abm.control_current")}
 
 
 def test_control_accounts_are_left_alone_and_lift_compares_the_arms(pulse_env: PulseEnv,
-                                                                   receiver: Receiver):
+                                                                   accepting_receiver: Receiver):
+    receiver = accepting_receiver
     configure(pulse_env, receiver)
     pulse_env.stack(ACCOUNTS)
     out = pulse_env.cli("control", "assign", "--share", "0.25", "--seed", "3", "--stratify",

@@ -6,13 +6,13 @@ again."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from tests.conftest import PulseEnv
-from tests.integration.test_alerts import Receiver, configure, visit
+from tests.integration.test_alerts import configure, visit
+from tests.support.webhooks import Receiver
 
 pytestmark = pytest.mark.integration
 
@@ -22,15 +22,9 @@ ACCOUNTS = ("account_id,name,domains,ip_ranges,tier,industry,employees,country\n
 NOW = datetime.now(UTC).replace(microsecond=0)
 
 
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    r = Receiver()
-    yield r
-    r.close()
-
-
 def test_entering_mqa_alerts_once_and_lands_in_the_history(pulse_env: PulseEnv,
-                                                          receiver: Receiver):
+                                                          accepting_receiver: Receiver):
+    receiver = accepting_receiver
     configure(pulse_env, receiver)
     pulse_env.stack(ACCOUNTS)
     quiet = NOW - timedelta(days=3)
