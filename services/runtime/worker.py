@@ -124,7 +124,8 @@ def summary_line(result: RunResult) -> str:
         parts.append(f"processed {st.consumed} record(s) in {result.seconds:.1f}s: "
                      f"{st.landed} landed, {st.duplicates} duplicate(s) skipped, "
                      f"{st.dead_lettered} dead-lettered"
-                     + (f", {st.filtered} of forgotten people dropped" if st.filtered else ""))
+                     + (f", {st.filtered} of forgotten people dropped" if st.filtered else "")
+                     + f" ({st.batches} insert(s))")
     if g.surge is not None:
         parts.append(f"{g.surge.stats.alerts} alert(s) raised")
     if g.delivery is not None:
