@@ -19,6 +19,10 @@ class IngestSettings(BaseSettings):
         0.1, ge=0, le=10, description="At least this long between two batches of a worker "
         "unless the batch is full: at most 10 inserts a second by default, as ClickHouse "
         "wants few, large inserts (0: land each batch as soon as nothing more is buffered).")
+    gil_switch_seconds: float = Field(
+        0.0005, gt=0, le=0.1, description="Workers' thread switch interval "
+        "(sys.setswitchinterval): how long the landing thread may wait for the event loop "
+        "after each warehouse call.")
     reference_refresh_seconds: float = Field(
         2.0, gt=0, description="How often workers pick up visitor links other workers made."
     )
