@@ -125,8 +125,7 @@ def summary_line(result: RunResult) -> str:
         parts.append(f"processed {st.consumed} record(s) in {result.seconds:.1f}s: "
                      f"{st.landed} landed, {st.duplicates} duplicate(s) skipped, "
                      f"{st.dead_lettered} dead-lettered"
-                     + (f", {st.filtered} of forgotten people dropped" if st.filtered else "")
-                     + f" ({st.batches} insert(s))")
+                     + (f", {st.filtered} of forgotten people dropped" if st.filtered else ""))
     if g.surge is not None:
         parts.append(f"{g.surge.stats.alerts} alert(s) raised")
     if g.delivery is not None:
