@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -173,10 +172,6 @@ class PulseWorker(faust.Worker):
 def run(settings: Settings, roles: Iterable[Role] = ALL_ROLES, drain: bool = False) -> RunResult:
     """Run until stopped (SIGTERM/SIGINT), or with ``drain`` until the backlog is done."""
     started = time.monotonic()
-    # The landing thread gives the GIL back at each engine call and waits up to the switch
-    # interval to have it again, behind the event loop; at 5 ms (Python's default) a batch
-    # of three engine calls waits longer than it writes.
-    sys.setswitchinterval(settings.gil_switch_seconds)
     roles = frozenset(roles) or ALL_ROLES
     if Role.PIPELINE in roles:
         require_person_key(settings)

@@ -13,10 +13,6 @@ class IngestSettings(BaseSettings):
 
     batch_size: int = Field(2000, ge=1, description="Records per ClickHouse insert at most.")
     batch_seconds: float = Field(0.5, gt=0, description="Flush a partial batch after this long.")
-    gil_switch_seconds: float = Field(
-        0.0005, gt=0, le=0.1, description="Workers' thread switch interval "
-        "(sys.setswitchinterval): how long the landing thread may wait for the event loop "
-        "after each warehouse call.")
     reference_refresh_seconds: float = Field(
         2.0, gt=0, description="How often workers pick up visitor links other workers made."
     )
