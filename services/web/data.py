@@ -334,8 +334,9 @@ def account_page(read: Reader, account_id: str, now: datetime,
     got = run_all(read, {
         "daily": ("web_account_daily", {"accounts": family, "today": today}),
         "hourly": ("web_account_hourly", {"accounts": family, "since": hour0}),
-        "committee": ("web_account_committee", {**window, "limit": 100,
-                                                "new_since": now - timedelta(days=7)}),
+        "committee": ("web_account_committee", {  # to the minute: one query a minute
+            **window, "limit": 100,
+            "new_since": now.replace(second=0, microsecond=0) - timedelta(days=7)}),
         "mix": ("web_account_mix", window),
         "alerts": ("web_alerts", {"kind": "", "tier": "", "owner": "", "accounts": family,
                                   "limit": 50, "offset": 0}),

@@ -19,6 +19,7 @@ from services.warehouse import (
 from services.web.auth import access_for, revocations, session_secret
 from services.web.data import Row
 from services.web.lag import LagMonitor
+from services.web.reads import SharedReads
 from streams.config import scoring_rules, stage_rules
 from streams.settings import Settings
 
@@ -85,7 +86,9 @@ def serve(settings: Settings, host: str, port: int, ready: threading.Event | Non
         refresh_rollups(reader.warehouse)
         lag = LagMonitor(settings)
         lag.reading()  # the first reading starts now, so the ops page has one when opened
-        app = create_app(reader, access, session_secret(settings), lag,
+        reads = (SharedReads(reader, settings.web_read_ttl_seconds)
+                 if settings.web_read_ttl_seconds else reader)
+        app = create_app(reads, access, session_secret(settings), lag,
                          revoked=revocations(settings), rules=scoring_rules(settings),
                          revenue=settings, stages=stage_rules(settings))
         server = uvicorn.Server(http_server.config(

@@ -18,6 +18,10 @@ class WebSettings(HttpSettings):
     web_host: str = Field("127.0.0.1", description="`pulse serve` binds this address; beyond "
                           "loopback it needs users or a trusted sign-in header.")
     web_port: int = Field(8080, ge=0, le=65535, description="`pulse serve` port.")
+    web_read_ttl_seconds: float = Field(
+        2.0, ge=0, le=300, description="A page query's answer serves the same query (same "
+        "SQL and parameters) for this long, and a query already running is joined, not run "
+        "again (0: every request reads).")
     web_users: Annotated[dict[str, str], NoDecode] = Field(
         default_factory=dict, description="Web users: JSON object of name to password hash "
         "(`pulse password-hash`).")
