@@ -1,14 +1,14 @@
 """The pipeline role: raw records in, event rows and dead letters landed, activity out.
 
-The agent is a thin loop: take a batch, process it (pure, ``batch.py``), land it, then ack.
-Offsets are acked only after the batch is in ClickHouse and its dead letters are on their
-topic, so a crash anywhere before that replays the batch (the writer is idempotent)
-instead of losing it. A failure about the world (warehouse down) blocks the stream with
-backoff; rows the warehouse refuses for a reason about the data become dead letters.
-After landing, the touched accounts' new events go to ``account_activity`` (the
+The agent is a thin loop: take a batch as soon as the stream has nothing more buffered
+(``streams/intake.py``), process it (pure, ``batch.py``), land it while the next batch is
+processed, then ack. Offsets are acked only after the batch is in ClickHouse and its dead
+letters are on their topic, so a crash anywhere before that replays the batch (the writer
+is idempotent) instead of losing it. A failure about the world (warehouse down) blocks the
+stream with backoff; rows the warehouse refuses for a reason about the data become dead
+letters. After landing, the touched accounts' new events go to ``account_activity`` (the
 repartition by account), and a timer tells every activity partition how far in event time
-everything has landed (the watermark).
-"""
+everything has landed (the watermark)."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ from streams.blocking import Blocking
 from streams.config import learning_rules, scoring_rules
 from streams.ingest.batch import BatchResult, RawRecord, dead_letter_row, process_batch
 from streams.ingest.scoring import ScoringRules
+from streams.intake import Intake
 from streams.reference.state import ReferenceData
 from streams.retries import retrying
 from streams.settings import Settings
@@ -74,36 +75,56 @@ class Pipeline:
         self.secret = settings.person_key_secret.get_secret_value().encode()
         self.source = f"{settings.app_id}-{uuid.uuid4().hex[:12]}"  # this worker, to surge
         self.blocking = Blocking("sink")
+        self.timings: dict[str, float] = {}  # the last landing's, for the debug log
 
     async def agent(self, stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
-        # noack_take: acks are ours to give, after landing (take() acks in a finally,
-        # which would ack a batch whose write was cancelled by a shutdown).
+        """Batch N+1 is processed while batch N lands (one landing in flight). Landings
+        run one after another, each acking its batch once written, so acks stay in offset
+        order and never precede the write."""
         s = self.settings
-        batches = stream.noack_take(s.batch_size, within=s.batch_seconds)  # type: ignore[attr-defined]
-        async for events in batches:
-            batch: list[EventT] = list(events)
-            messages = [e.message for e in batch]
-            records = [RawRecord(m.topic, m.partition, m.offset, m.value) for m in messages]
-            started = time.perf_counter()
-            result = self.process(records)
-            if pause := failpoints.delay("slow_landing"):
-                await asyncio.sleep(pause)
-            await self.land(result)
-            wall = time.monotonic()
-            for row in result.events:  # event time, now landed (a clock far ahead: never)
-                if not row.future:
-                    self.watermarks.observe(row.source_topic, row.source_partition,
-                                            row.ts.timestamp(), wall)
-            for event in batch:
-                await stream.ack(event)
-            for rec in records:
-                tp = (rec.topic, rec.partition)
-                self.stats.positions[tp] = max(self.stats.positions.get(tp, 0), rec.offset + 1)
-            self.stats.consumed += len(records)
-            self.stats.batches += 1
-            log.debug("batch landed", extra={"records": len(records),
-                                             "ms": round((time.perf_counter() - started) * 1e3)})
-            yield None
+        intake = Intake(stream, s.batch_size, s.batch_seconds, s.batch_spacing_seconds)
+        landing: asyncio.Future[None] | None = None
+        try:
+            async for batch in intake.batches():
+                records = [RawRecord(m.topic, m.partition, m.offset, m.value)
+                           for m in (e.message for e in batch)]
+                started = time.perf_counter()
+                result = self.process(records)
+                if landing is not None:
+                    await landing
+                landing = intake.watch(asyncio.ensure_future(
+                    self.land_and_ack(stream, batch, records, result, started)))
+                yield None
+            if landing is not None:
+                await landing
+        finally:  # a shutdown: what has not landed is not acked (and comes again)
+            if landing is not None and not landing.done():
+                landing.cancel()
+
+    async def land_and_ack(self, stream: faust.StreamT[bytes], batch: list[EventT],
+                           records: list[RawRecord], result: BatchResult,
+                           started: float) -> None:
+        if pause := failpoints.delay("slow_landing"):
+            await asyncio.sleep(pause)
+        await self.land(result)
+        wall = time.monotonic()
+        observe = self.watermarks.observe
+        for row in result.events:  # event time, now landed (a clock far ahead: never)
+            if not row.future:
+                observe(row.source_topic, row.source_partition, row.ts.timestamp(), wall)
+        # Faust acks one event at a time (its commit looks for gaps in each partition's
+        # acked offsets); stream.ack does not wait on anything, so this is one plain loop.
+        for event in batch:
+            await stream.ack(event)
+        positions = self.stats.positions
+        for rec in records:
+            tp = (rec.topic, rec.partition)
+            if rec.offset >= positions.get(tp, 0):
+                positions[tp] = rec.offset + 1
+        self.stats.consumed += len(records)
+        self.stats.batches += 1
+        log.debug("batch landed", extra={"records": len(records), **self.timings,
+                                         "ms": round((time.perf_counter() - started) * 1e3)})
 
     def process(self, records: list[RawRecord]) -> BatchResult:
         s, ref = self.settings, self.reference
@@ -131,8 +152,10 @@ class Pipeline:
     async def land(self, result: BatchResult) -> None:
         """Write (retried while the failure is about the world: the stream waits, nothing
         is dead-lettered or skipped), publish the dead letters, then the activity."""
+        t0 = time.perf_counter()
         summary = await retrying(partial(self.blocking, self.write, result), log,
                                  "warehouse write failed; retrying")
+        t1 = time.perf_counter()
         pending = []
         for row in summary.dead_letter_rows:
             key = f"{row.topic}:{row.partition}:{row.offset}".encode()
@@ -144,6 +167,8 @@ class Pipeline:
             pending.append(await self.activity.send(key=None, value=value, partition=p))
         for fut in pending:
             await fut
+        self.timings = {"write_ms": round((t1 - t0) * 1e3, 1),
+                        "send_ms": round((time.perf_counter() - t1) * 1e3, 1)}
         self.stats.landed += summary.events
         self.stats.duplicates += summary.duplicates
         self.stats.dead_lettered += len(summary.dead_letter_rows)

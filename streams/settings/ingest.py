@@ -12,7 +12,17 @@ class IngestSettings(BaseSettings):
     model_config = CONFIG
 
     batch_size: int = Field(2000, ge=1, description="Records per ClickHouse insert at most.")
-    batch_seconds: float = Field(0.5, gt=0, description="Flush a partial batch after this long.")
+    batch_seconds: float = Field(
+        0.5, gt=0, description="A batch is landed as soon as nothing more is buffered, or at "
+        "batch_size; this is only the ceiling on how long its first record may wait.")
+    batch_spacing_seconds: float = Field(
+        0.1, ge=0, le=10, description="At least this long between two batches of a worker "
+        "unless the batch is full: at most 10 inserts a second by default, as ClickHouse "
+        "wants few, large inserts (0: land each batch as soon as nothing more is buffered).")
+    gil_switch_seconds: float = Field(
+        0.0005, gt=0, le=0.1, description="Workers' thread switch interval "
+        "(sys.setswitchinterval): how long the landing thread may wait for the event loop "
+        "after each warehouse call.")
     reference_refresh_seconds: float = Field(
         2.0, gt=0, description="How often workers pick up visitor links other workers made."
     )

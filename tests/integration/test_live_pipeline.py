@@ -79,3 +79,32 @@ def test_query_load_and_status_while_the_pipeline_runs(pulse_env: PulseEnv, tmp_
     assert not holder_file(pulse_env.settings).exists()
     # With the pipeline stopped, pulse opens the embedded engine itself.
     assert pulse_env.query("SELECT count() AS n FROM abm.accounts")[0]["n"] == 1
+
+
+def test_a_backlog_lands_in_full_batches_and_a_lone_event_at_once(pulse_env: PulseEnv):
+    """Batches end when nothing more is waiting, not at the batch window: a backlog lands in
+    full batches (2,000 records), and with a window of a minute a lone event is still
+    queryable within seconds."""
+    pulse_env.env["PULSE_BATCH_SECONDS"] = "60"
+    pulse_env.cli("up")
+    producer = pulse_env.producer()
+    for raw in visits(5000, "198.51.100"):
+        producer.send(pulse_env.topic("web_visits"), value=raw)
+    producer.flush()
+    run = pulse_env.start_pipeline()
+    try:
+        def landed() -> int:
+            return int(pulse_env.query("SELECT count() AS n FROM abm.events")[0]["n"])
+
+        wait_for(lambda: landed() == 5000, 60, what="the backlog to land")
+        producer.send(pulse_env.topic("web_visits"), value=visits(1, "192.0.2")[0])
+        producer.flush()
+        producer.close()
+        wait_for(lambda: landed() == 5001, 20, interval=0.2, what="a lone event to land")
+    finally:
+        run.send_signal(signal.SIGTERM)
+        run.wait(60)
+    out = run.log.read_text()  # type: ignore[attr-defined]
+    assert "processed 5001 record(s)" in out, out
+    inserts = int(out.split(" insert(s))")[0].rsplit("(", 1)[1])
+    assert inserts <= 6, out  # 2,000 + 2,000 + 1,000, then the lone one
