@@ -66,12 +66,9 @@ class Intake:
                     await self._room.wait()  # back-pressure: the stream waits for the agent
                 elif self._nothing_waiting(event):
                     self._ready.set()
-        except asyncio.CancelledError:
-            raise
-        except BaseException as err:  # the stream's own failure, handed to the agent
-            self._failure = err
-        self._ended = True
-        self._ready.set()
+        finally:  # the stream ended or failed: the agent wakes (a failure is the task's)
+            self._ended = True
+            self._ready.set()
 
     def watch(self, future: asyncio.Future[Any]) -> asyncio.Future[Any]:
         """A failure of ``future`` (the caller's landing) ends ``batches`` with it, even
@@ -96,6 +93,8 @@ class Intake:
                         await asyncio.wait_for(self._ready.wait(), max(0.0, wait))
                 else:
                     await self._ready.wait()
+                if collector.done() and not collector.cancelled() and collector.exception():
+                    raise collector.exception()  # type: ignore[misc]
                 if self._failure is not None:
                     raise self._failure
                 self._ready.clear()

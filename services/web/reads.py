@@ -53,11 +53,13 @@ class SharedReads:
         if mine:
             try:
                 answer.set_result(self.read(sql, parameters))
-            except BaseException as err:
-                answer.set_exception(err)
-                with self._lock:  # a failure is not kept: the next read tries again
-                    if self._entries.get(key, (0, None))[1] is answer:
-                        del self._entries[key]
+            finally:
+                if not answer.done():  # it raised: its error goes up this request's stack
+                    answer.set_exception(RuntimeError(
+                        "the same read, made by another request at this moment, failed"))
+                    with self._lock:  # a failure is not kept: the next read tries again
+                        if self._entries.get(key, (0, None))[1] is answer:
+                            del self._entries[key]
         rows = answer.result()
         return [dict(r) for r in rows]  # callers add keys to their rows
 

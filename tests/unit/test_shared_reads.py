@@ -81,3 +81,24 @@ def test_the_cache_stays_bounded():
     for i in range(50):
         reads("SELECT n", {"accounts": [f"a{i}"]})
     assert len(reads._entries) <= 8
+
+
+def test_a_request_joining_a_failing_read_is_told_so():
+    wh = Warehouse(delay_s=0.3)
+    wh.fail = True
+    reads = SharedReads(wh, ttl_s=60)
+    errors: list[BaseException] = []
+
+    def page() -> None:
+        try:
+            reads("SELECT n", {})
+        except (ConnectionError, RuntimeError) as err:
+            errors.append(err)
+
+    first = threading.Thread(target=page)
+    first.start()
+    time.sleep(0.1)  # the second request joins the read in flight
+    page()
+    first.join()
+    assert len(wh.calls) == 1
+    assert sorted(type(e).__name__ for e in errors) == ["ConnectionError", "RuntimeError"]
