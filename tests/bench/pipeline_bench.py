@@ -15,7 +15,9 @@ PULSE_HOME, loads 100,000 accounts and 1,020,000 IP ranges, publishes N generate
     (`pulse run --role surge --drain`) on the activity the one-worker run left, timed by
     its group's committed offsets;
 (d) all roles in one process (`pulse run`), with 1 and 2 workers, as the laptop runs it;
-latency from publish to queryable at fixed rates (all roles, one worker); per-stage cost in
+latency from publish to queryable at fixed rates: all roles in one worker (``latency``), and
+the deployment's shape, the pipeline role in one process beside surge detection and delivery
+in another (``latency_split``); per-stage cost in
 one process; peak memory per process; where the GIL-holding samples fall (py-spy), for the
 pipeline role and for all roles. Prints a table and writes JSON (``--out``): ``full`` holds
 the all-roles runs (as before the roles existed), ``pipeline_role`` and ``surge_role`` the
@@ -300,12 +302,19 @@ def surge_role(bench: Bench, name: str, unique: int, profile: Path | None) -> di
 
 
 def latency(bench: Bench, ref: Reference, rates: list[int], seconds: float,
-            rng: random.Random) -> dict[str, dict[str, float]]:
-    """Publish at fixed rates into one running worker (event time = publish time)."""
-    procs = bench.start_workers("latency", 1)
+            rng: random.Random, split: bool = False) -> dict[str, dict[str, float]]:
+    """Publish at fixed rates (event time = publish time) into one worker running every
+    role, or, ``split``, into the deployment's shape: the pipeline role in one process, and
+    surge detection and delivery in another (landing through the first's warehouse)."""
+    name = "latency-split" if split else "latency"
+    procs = bench.start_workers(name, 1, *(("--role", "pipeline") if split else ()))
+    if split:
+        procs.append(subprocess.Popen([PULSE, "run", "--role", "surge", "--role", "delivery"],
+                                      env=bench.env(name), stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.DEVNULL))
     results: dict[str, dict[str, float]] = {}
     try:
-        address = running_holder(bench.settings("latency"))
+        address = running_holder(bench.settings(name))
         assert address is not None
         owner = HolderWarehouse(address)
         producer = KafkaProducer(bootstrap_servers=bench.bootstrap, acks="all", linger_ms=2)
@@ -316,8 +325,8 @@ def latency(bench: Bench, ref: Reference, rates: list[int], seconds: float,
                                       seconds, prefix=f"lat{rate}-")
             results[str(rate)] = r = paced(owner, producer,
                                            [json.dumps(e).encode() for e in events], rate)
-            print(f"  latency at {rate}/s: p50 {r['p50_s']:.2f}s p99 {r['p99_s']:.2f}s",
-                  flush=True)
+            print(f"  latency at {rate}/s{' (split)' if split else ''}: p50 {r['p50_s']:.2f}s "
+                  f"p99 {r['p99_s']:.2f}s", flush=True)
         producer.close()
     finally:
         stop(procs)
@@ -504,6 +513,8 @@ def main() -> None:
             out["full"][str(w)] = r = full_pipeline(bench, w, args.events, len(lines), spy)
             print(f"(d) all roles, {w} worker(s): {r['per_s']:,.0f}/s", flush=True)
         out["latency"] = latency(bench, ref, args.rates, args.latency_seconds, rng)
+        out["latency_split"] = latency(bench, ref, args.rates, args.latency_seconds, rng,
+                                       split=True)
         out["stages_us"] = stage_costs(ref, lines[:20_000], root)
         out["peak_rss_mb"] = {
             "broker (java)": vm_hwm_mb(broker.pid or 0) if broker.pid else 0.0,
@@ -546,8 +557,10 @@ def report(out: dict[str, Any]) -> None:
             print(f"    {label:<64}{share:>5.1f}%")
     print(f"\n{'publish -> queryable':<20}{'achieved/s':>12}{'p50 s':>8}{'p95 s':>8}"
           f"{'p99 s':>8}{'max s':>8}")
-    for rate, r in out["latency"].items():
-        print(f"{f'at {rate}/s':<20}{r['achieved_per_s']:>12,.0f}{r['p50_s']:>8.2f}"
+    rows = [(f"at {rate}/s", r) for rate, r in out["latency"].items()]
+    rows += [(f"at {rate}/s, split", r) for rate, r in out.get("latency_split", {}).items()]
+    for label, r in rows:
+        print(f"{label:<20}{r['achieved_per_s']:>12,.0f}{r['p50_s']:>8.2f}"
               f"{r['p95_s']:>8.2f}{r['p99_s']:>8.2f}{r['max_s']:>8.2f}")
     print(f"\n{'stage (one process, 20,000 records)':<44}{'µs/event':>12}")
     for stage, us in out["stages_us"].items():
