@@ -318,11 +318,14 @@ def latency(bench: Bench, ref: Reference, rates: list[int], seconds: float,
         assert address is not None
         owner = HolderWarehouse(address)
         producer = KafkaProducer(bootstrap_servers=bench.bootstrap, acks="all", linger_ms=2)
-        warm = synthetic_events(ref, 300, rng, time.time(), 3, prefix="warm-")
-        paced(owner, producer, [json.dumps(e).encode() for e in warm], 100)  # group joined
+        # Ids of this run's own: a new group reads the topics from the start, and an id an
+        # earlier run landed would be skipped as a duplicate, never becoming queryable.
+        warm = synthetic_events(ref, 300, rng, time.time(), 3, prefix=f"{name}-warm-")
+        # The group joined and the backlog of the earlier runs' records drained.
+        paced(owner, producer, [json.dumps(e).encode() for e in warm], 100, wait_s=900)
         for rate in rates:
             events = synthetic_events(ref, int(rate * seconds), rng, time.time() + seconds,
-                                      seconds, prefix=f"lat{rate}-")
+                                      seconds, prefix=f"{name}-{rate}-")
             results[str(rate)] = r = paced(owner, producer,
                                            [json.dumps(e).encode() for e in events], rate)
             print(f"  latency at {rate}/s{' (split)' if split else ''}: p50 {r['p50_s']:.2f}s "
@@ -334,10 +337,10 @@ def latency(bench: Bench, ref: Reference, rates: list[int], seconds: float,
 
 
 def paced(owner: Any, producer: KafkaProducer, lines: list[bytes], rate: int,
-          ) -> dict[str, float]:
+          wait_s: float = 120.0) -> dict[str, float]:
     """An event is queryable once the highest offset landed from its partition has reached
     it (batches land in offset order per partition). Polled every 50 ms, so figures carry
-    up to 50 ms of rounding."""
+    up to 50 ms of rounding. Waits up to ``wait_s`` after the last send for all to land."""
     sent: list[tuple[str, int, int, float]] = []
     polls: dict[tuple[str, int], tuple[list[int], list[float]]] = {}
     stop_polling = threading.Event()
@@ -370,11 +373,13 @@ def paced(owner: Any, producer: KafkaProducer, lines: list[bytes], rate: int,
             lambda md, t=t_pub: sent.append((md.topic, md.partition, md.offset, t)))
     producer.flush()
     achieved = len(lines) / (time.time() - start)
-    deadline = time.time() + 120
+    deadline = time.time() + wait_s
     while time.time() < deadline and not landed():
         time.sleep(0.2)
     stop_polling.set()
     poller.join()
+    if not landed():
+        raise RuntimeError(f"not everything landed within {wait_s:.0f}s of the last send")
     lat = sorted(polls[(t, p)][1][bisect.bisect_left(polls[(t, p)][0], o)] - t_pub
                  for t, p, o, t_pub in sent)
     return {"events": len(lines), "achieved_per_s": achieved, "p50_s": lat[len(lat) // 2],
