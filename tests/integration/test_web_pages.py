@@ -216,6 +216,29 @@ def test_account_page_shows_every_fit_point(demo, site, page):
     assert page.errors == []
 
 
+def family_people(demo: PulseEnv, account_id: str) -> int:
+    """People seen in 90 days by an account and its subsidiaries, whose events its page rolls up."""
+    return ch(demo, f"""SELECT uniqExact(person_key) AS n FROM abm.events FINAL
+        WHERE account_id IN (SELECT account_id FROM abm.accounts FINAL
+                             WHERE '{account_id}' IN (account_id, parent_account_id,
+                                                      ultimate_parent_id))
+          AND non_human = '' AND future = 0
+          AND ts >= toStartOfDay(now64(3)) - INTERVAL 89 DAY""")[0]["n"]
+
+
+def people_kpi(page) -> int:
+    return int(page.locator(".kpis div", has_text="People").locator("dd").inner_text()
+               .replace(",", ""))
+
+
+def test_a_parent_account_counts_its_subsidiarys_people(demo, site, page):
+    page.goto(site + "/accounts/acme")
+    only_acme = ch(demo, """SELECT uniqExact(person_key) AS n FROM abm.events FINAL
+        WHERE account_id = 'acme' AND non_human = '' AND future = 0""")[0]["n"]
+    assert people_kpi(page) == family_people(demo, "acme") > only_acme
+    assert page.errors == []
+
+
 def test_account_page_explains_the_surge(demo, site, page):
     page.goto(site + "/alerts")  # the feed always has the demo's alerts, open or closed
     link = page.locator("ol.feed .alert-head a").first
@@ -227,11 +250,7 @@ def test_account_page_explains_the_surge(demo, site, page):
         WHERE account_id = '{account_id}' ORDER BY detected_at DESC LIMIT 1""")[0]
     main = page.inner_text("main")
     assert alert["reason"] in main
-    people = ch(demo, f"""SELECT uniqExact(person_key) AS n FROM abm.events FINAL
-        WHERE account_id = '{alert["account_id"]}' AND non_human = '' AND future = 0
-          AND ts >= toStartOfDay(now64(3)) - INTERVAL 89 DAY""")[0]["n"]
-    kpi = page.locator(".kpis div", has_text="People").locator("dd").inner_text()
-    assert int(kpi.replace(",", "")) == people
+    assert people_kpi(page) == family_people(demo, account_id)
     latest = ch(demo, f"""SELECT event_id, match_method FROM abm.events FINAL
         WHERE account_id = '{alert["account_id"]}' ORDER BY ts DESC, event_id LIMIT 1""")[0]
     row = page.locator(f"tr[data-event='{latest['event_id']}']")
