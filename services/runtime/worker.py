@@ -69,6 +69,15 @@ class WorkerWarehouse:
     def client(self) -> Any:
         return self.direct.writer if self.direct is not None else self.shared
 
+    def read_rows(self, sql: str, parameters: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """A read on a read-only session (never waiting for the writer) when this worker
+        holds the warehouse; through the holder otherwise."""
+        direct = self.direct
+        if direct is not None:
+            return direct.query_params(sql, parameters)
+        with ENGINE_LOCK:
+            return [tuple(r) for r in self.client.query(sql, parameters=parameters).result_rows]
+
     def serve(self) -> None:
         """Hold the embedded engine for the other processes of this PULSE_HOME."""
         if self.direct is not None and self.settings.embedded and self.holder is None:
@@ -184,7 +193,7 @@ def run(settings: Settings, roles: Iterable[Role] = ALL_ROLES, drain: bool = Fal
     ensure_topics(settings)
     warehouse = WorkerWarehouse(settings)
     sink = ClickHouseSink(warehouse.client, ENGINE_LOCK,
-                          timedelta(days=settings.stitch_lookback_days))
+                          timedelta(days=settings.stitch_lookback_days), warehouse.read_rows)
     reference, start = load_reference(settings, warehouse, sink, roles)
     group = consumer_group(settings, roles)
     app = create_app(settings, group)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -71,16 +71,24 @@ def partition_chunks(rows: list[EventRow],
 
 
 STITCH_BACKFILL = query("stitch_backfill")
+Reads = Callable[[str, dict[str, Any]], list[tuple[Any, ...]]]
 
 
 class ClickHouseSink:
     def __init__(self, client: Any, lock: threading.RLock | None = None,
-                 stitch_lookback: timedelta = timedelta(days=30)) -> None:
+                 stitch_lookback: timedelta = timedelta(days=30),
+                 reads: Reads | None = None) -> None:
+        """``reads``: read-only sessions of their own, so that a long read (surge
+        history, journey stages) never holds the writer, and the next batch lands beside it;
+        without them, reads take the writer's lock."""
         self.client = client
         self.lock = lock or threading.RLock()
         self.stitch_lookback = stitch_lookback
+        self.reads = reads
 
     def query(self, sql: str, parameters: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        if self.reads is not None:
+            return self.reads(sql, parameters or {})
         with self.lock:
             return [tuple(r) for r in self.client.query(sql, parameters=parameters).result_rows]
 
