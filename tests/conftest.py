@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -22,6 +23,25 @@ from services.runtime.local_kafka import LocalKafka, free_port
 from streams.settings import Settings
 
 PULSE = str(Path(sys.executable).parent / "pulse")
+# `PulseEnv.settings` swaps os.environ for a moment. Without this lock, two threads (a test
+# and its publisher thread) interleave the swap and one restores the other's variables for
+# good: a later test's `pulse run` then inherited PULSE_BATCH_SIZE=400 from a fault test.
+ENVIRON = threading.Lock()
+
+
+def environ() -> dict[str, str]:
+    with ENVIRON:
+        return dict(os.environ)
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_settings() -> Iterator[None]:
+    """A test leaves the process's PULSE_* variables as it found them: later tests' `pulse`
+    commands inherit them."""
+    before = {k: v for k, v in environ().items() if k.startswith("PULSE_")}
+    yield
+    after = {k: v for k, v in environ().items() if k.startswith("PULSE_")}
+    assert after == before, f"PULSE_* variables leaked: {set(after.items()) ^ set(before.items())}"
 
 
 @pytest.fixture(scope="session")
@@ -42,20 +62,21 @@ class PulseEnv:
     @property
     def settings(self) -> Settings:
         """The settings a `pulse` command of this env reads (parsed as from its env)."""
-        saved = dict(os.environ)
-        try:
-            os.environ.update(self.env)
-            return Settings()
-        finally:
-            os.environ.clear()
-            os.environ.update(saved)
+        with ENVIRON:
+            saved = dict(os.environ)
+            try:
+                os.environ.update(self.env)
+                return Settings()
+            finally:
+                os.environ.clear()
+                os.environ.update(saved)
 
     def topic(self, name: str) -> str:
         return self.settings.topic(name)
 
     def cli(self, *args: str, timeout: float = 180, check: bool = True,
             input: str | None = None) -> subprocess.CompletedProcess[str]:
-        proc = subprocess.run([PULSE, *args], env={**os.environ, **self.env}, text=True,
+        proc = subprocess.run([PULSE, *args], env={**environ(), **self.env}, text=True,
                               capture_output=True, timeout=timeout, input=input)
         if check and proc.returncode != 0:
             raise AssertionError(f"pulse {' '.join(args)} exited {proc.returncode}\n"
@@ -67,7 +88,7 @@ class PulseEnv:
         a pipe nobody reads would fill up and block the process when it logs a lot."""
         log = self.files / f"{'-'.join(args)}-{time.monotonic_ns()}.log"
         with open(log, "w") as out:
-            proc = subprocess.Popen([PULSE, *args], env={**os.environ, **self.env}, text=True,
+            proc = subprocess.Popen([PULSE, *args], env={**environ(), **self.env}, text=True,
                                     stdout=out, stderr=subprocess.STDOUT)
         proc.log = log  # type: ignore[attr-defined]
         self.procs.append(proc)
