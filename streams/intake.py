@@ -4,13 +4,12 @@ the batch is full, whichever comes first.
 Faust's ``take`` flushes on a full buffer or a fixed window, so at light load every event
 waits for the window. Here a collector task reads the stream in the background (it keeps
 reading while the agent processes or lands the previous batch) and marks a batch ready the
-moment the channel's queue is empty and the consumer knows of no later record in any
-partition the stream has delivered from (their high watermarks): light load lands in
-milliseconds, and a backlog in full batches, because a queue that empties between two
-fetches does not end a batch while the broker holds more. Two batches are at least
-``spacing_s`` apart unless the second is full, which bounds the inserts a second at any
-load. The window stays only as a ceiling. Acks are the caller's (the stream's own acks are
-off), given after landing.
+moment the channel's queue is empty and the consumer knows of no later record in the
+partition (its high watermark): light load lands in milliseconds, and a backlog in full
+batches, because a queue that empties between two fetches does not end a batch while the
+broker holds more. Two batches are at least ``spacing_s`` apart unless the second is full,
+which bounds the inserts a second at any load. The window stays only as a ceiling. Acks are
+the caller's (the stream's own acks are off), given after landing.
 """
 
 from __future__ import annotations
@@ -42,27 +41,17 @@ class Intake:
         self._full = asyncio.Event()  # the buffer reached max_size (ends a spacing wait)
         self._failure: BaseException | None = None
         self._ended = False  # the stream stopped
-        self._delivered: dict[Any, int] = {}  # partition -> offset of its last event seen
 
     def _nothing_waiting(self, event: EventT) -> bool:
-        """The queue is empty and every partition this stream has delivered from is read up
-        to its high watermark: not only the current event's, or a backlog spread over
-        partitions ends a batch each time one partition's fetch runs dry."""
-        message = event.message
-        self._delivered[message.tp] = message.offset
         queue = getattr(self.stream.channel, "queue", None)
         if queue is not None and not queue.empty():
             return False
-        consumer = self.stream.app.consumer
-        for tp, offset in list(self._delivered.items()):
-            try:
-                highwater = consumer.highwater(tp)
-            except (ConsumerNotStarted, AssertionError):  # no longer assigned (a rebalance)
-                del self._delivered[tp]
-                continue
-            if highwater is not None and offset + 1 < highwater:
-                return False
-        return True
+        message = event.message
+        try:
+            highwater = self.stream.app.consumer.highwater(message.tp)
+        except (ConsumerNotStarted, AssertionError):  # not assigned (a rebalance): flush
+            return True
+        return highwater is None or message.offset + 1 >= highwater
 
     async def _collect(self) -> None:
         try:
